@@ -1,0 +1,67 @@
+namespace OrleansBreaker;
+
+/// <summary>Daily and weekly caps of one action type. 0 disables the action type.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansBreaker.CapLimits")]
+public sealed record CapLimits([property: Id(0)] int Daily, [property: Id(1)] int Weekly);
+
+/// <summary>Creates or updates an account. Null fields keep their current value.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansBreaker.AccountSettings")]
+public sealed record AccountSettings
+{
+    [Id(0)] public string? TimeZone { get; init; }
+    [Id(1)] public IReadOnlyDictionary<ActionType, CapLimits>? Limits { get; init; }
+    /// <summary>Day of month the InMail credits renew on (1 by default; clamped to the month's length).</summary>
+    [Id(2)] public int? ResetDay { get; init; }
+    [Id(3)] public AccountStatus? Status { get; init; }
+}
+
+public enum BreakerState
+{
+    Closed = 0,
+    Open = 1,
+    /// <summary>Resumed after a scheduled reset: the next dispatch is a single-flight probe.</summary>
+    Probing = 2,
+}
+
+[GenerateSerializer, Immutable, Alias("OrleansBreaker.BreakerView")]
+public sealed record BreakerView
+{
+    [Id(0)] public required BreakerState State { get; init; }
+    [Id(1)] public OutcomeClass? Reason { get; init; }
+    [Id(2)] public DateTimeOffset? TrippedAt { get; init; }
+    [Id(3)] public DateTimeOffset? ResumeAt { get; init; }
+    /// <summary>What LinkedIn answered when it tripped.</summary>
+    [Id(4)] public string? Evidence { get; init; }
+    /// <summary>How it will clear, in words a user reads.</summary>
+    [Id(5)] public string? ClearsBy { get; init; }
+}
+
+[GenerateSerializer, Immutable, Alias("OrleansBreaker.UsageView")]
+public sealed record UsageView(
+    [property: Id(0)] int Today, [property: Id(1)] int DailyCap,
+    [property: Id(2)] int ThisWeek, [property: Id(3)] int WeeklyCap);
+
+[GenerateSerializer, Immutable, Alias("OrleansBreaker.AccountView")]
+public sealed record AccountView
+{
+    [Id(0)] public required string Id { get; init; }
+    [Id(1)] public required string WorkspaceId { get; init; }
+    [Id(2)] public required AccountStatus Status { get; init; }
+    [Id(3)] public required string TimeZone { get; init; }
+    [Id(4)] public required IReadOnlyDictionary<ActionType, BreakerView> Breakers { get; init; }
+    [Id(5)] public required IReadOnlyDictionary<ActionType, UsageView> Usage { get; init; }
+    [Id(6)] public bool Exists { get; init; }
+    [Id(7)] public int UnknownIntents { get; init; }
+}
+
+/// <summary>An action reported from outside our dispatch (LinkedIn sync, another system).</summary>
+[GenerateSerializer, Immutable, Alias("OrleansBreaker.ExternalEvent")]
+public sealed record ExternalEvent
+{
+    [Id(0)] public required ActionType Action { get; init; }
+    [Id(1)] public required EventKind Kind { get; init; }
+    [Id(2)] public required DateTimeOffset At { get; init; }
+    [Id(3)] public string? ProspectId { get; init; }
+    [Id(4)] public string? CampaignId { get; init; }
+    [Id(5)] public string? Source { get; init; }
+}

@@ -1,0 +1,76 @@
+namespace OrleansBreaker;
+
+[GenerateSerializer, Immutable, Alias("OrleansBreaker.StepDefinition")]
+public sealed record StepDefinition([property: Id(0)] ActionType Action, [property: Id(1)] int DelayMinutes = 0);
+
+[GenerateSerializer, Immutable, Alias("OrleansBreaker.CampaignSettings")]
+public sealed record CampaignSettings
+{
+    [Id(0)] public required string AccountId { get; init; }
+    [Id(1)] public required IReadOnlyList<StepDefinition> Steps { get; init; }
+    [Id(2)] public bool Active { get; init; } = true;
+}
+
+[GenerateSerializer, Immutable, Alias("OrleansBreaker.ProspectInput")]
+public sealed record ProspectInput([property: Id(0)] string Id, [property: Id(1)] string? ProfileUrl);
+
+[GenerateSerializer, Immutable, Alias("OrleansBreaker.AddProspectsResult")]
+public sealed record AddProspectsResult([property: Id(0)] int Added, [property: Id(1)] int Duplicates);
+
+/// <summary>Where a prospect stands. Names are part of the REST contract.</summary>
+public enum ProspectStatus
+{
+    Due = 0,
+    Waiting = 1,
+    Done = 2,
+    Failed = 3,
+    Unknown = 4,
+}
+
+[GenerateSerializer, Immutable, Alias("OrleansBreaker.ProspectView")]
+public sealed record ProspectView
+{
+    [Id(0)] public required string Id { get; init; }
+    /// <summary>1-based step number the prospect is on (or finished with, when Done).</summary>
+    [Id(1)] public required int Step { get; init; }
+    [Id(2)] public ActionType? Action { get; init; }
+    [Id(3)] public required ProspectStatus Status { get; init; }
+    [Id(4)] public Reason Reason { get; init; }
+    [Id(5)] public DateTimeOffset? ResumeAt { get; init; }
+    [Id(6)] public string? ProfileUrl { get; init; }
+    [Id(7)] public int Attempts { get; init; }
+}
+
+[GenerateSerializer, Immutable, Alias("OrleansBreaker.CampaignCounters")]
+public sealed record CampaignCounters(
+    [property: Id(0)] int Sent, [property: Id(1)] int Accepted, [property: Id(2)] int Replied,
+    [property: Id(3)] int Skipped, [property: Id(4)] int Failed);
+
+[GenerateSerializer, Immutable, Alias("OrleansBreaker.StepView")]
+public sealed record StepView(
+    [property: Id(0)] ActionType Action, [property: Id(1)] int DelayMinutes,
+    [property: Id(2)] int Waiting, [property: Id(3)] DateTimeOffset? ResumeAt);
+
+[GenerateSerializer, Immutable, Alias("OrleansBreaker.CampaignView")]
+public sealed record CampaignView
+{
+    [Id(0)] public required string Id { get; init; }
+    [Id(1)] public required string WorkspaceId { get; init; }
+    [Id(2)] public string? AccountId { get; init; }
+    [Id(3)] public bool Active { get; init; }
+    [Id(4)] public required CampaignCounters Counters { get; init; }
+    [Id(5)] public required IReadOnlyList<StepView> Steps { get; init; }
+    [Id(6)] public DateTimeOffset? ResumeAt { get; init; }
+    [Id(7)] public bool Exists { get; init; }
+    [Id(8)] public int Prospects { get; init; }
+}
+
+[GenerateSerializer, Immutable, Alias("OrleansBreaker.ActivityQuery")]
+public sealed record ActivityQuery
+{
+    [Id(0)] public EventKind? Kind { get; init; }
+    [Id(1)] public Reason? Reason { get; init; }
+    [Id(2)] public int Limit { get; init; } = 50;
+    /// <summary>Continue below this sequence number (exclusive); null starts at the newest.</summary>
+    [Id(3)] public long? Before { get; init; }
+}

@@ -1,0 +1,89 @@
+using Orleans.Concurrency;
+
+namespace OrleansBreaker;
+
+/// <summary>
+/// One LinkedIn account, keyed <c>{workspaceId}/{accountId}</c> (see <see cref="GrainKeys"/>). The only
+/// path to LinkedIn for the account: it serialises sends, holds one breaker per action type, the
+/// caps, the status and the dispatch intents.
+/// </summary>
+[Alias("OrleansBreaker.IAccountGrain")]
+public interface IAccountGrain : IGrainWithStringKey
+{
+    [Alias("Configure")]
+    Task<AccountView> ConfigureAsync(AccountSettings settings);
+
+    /// <summary>Status, safety mode, breaker, caps, then persist intent, call LinkedIn, persist outcome (BRIEF §8).</summary>
+    [Alias("Dispatch")]
+    Task<DispatchResult> DispatchAsync(DispatchCommand command);
+
+    [Alias("GetView")]
+    Task<AccountView> GetViewAsync();
+
+    /// <summary>An action that happened outside our dispatch. A <c>Sent</c> of a tripped action type clears its breaker.</summary>
+    [Alias("RecordExternal")]
+    Task RecordExternalEventAsync(ExternalEvent evt);
+}
+
+[Alias("OrleansBreaker.ICampaignGrain")]
+public interface ICampaignGrain : IGrainWithStringKey
+{
+    [Alias("Configure")]
+    Task<CampaignView> ConfigureAsync(CampaignSettings settings);
+
+    [Alias("AddProspects")]
+    Task<AddProspectsResult> AddProspectsAsync(IReadOnlyList<ProspectInput> prospects);
+
+    [Alias("GetView")]
+    Task<CampaignView> GetViewAsync();
+
+    [Alias("GetProspect")]
+    Task<ProspectView?> GetProspectAsync(string prospectId);
+
+    [Alias("GetActivity")]
+    Task<EventPage> GetActivityAsync(ActivityQuery query);
+
+    /// <summary>Dispatches every prospect that is due now, one at a time; returns how many were attempted.</summary>
+    [Alias("RunDue")]
+    Task<int> RunDueAsync();
+
+    /// <summary>
+    /// The account's breaker for <paramref name="action"/> cleared: prospects waiting on it become due.
+    /// One-way because the account grain calls it while campaigns may be calling the account.
+    /// </summary>
+    [OneWay, Alias("BreakerCleared")]
+    Task BreakerClearedAsync(string accountId, ActionType action);
+
+    /// <summary>An accepted invite or a reply reported from outside.</summary>
+    [Alias("RecordProspectEvent")]
+    Task RecordProspectEventAsync(string prospectId, EventKind kind);
+}
+
+/// <summary>Directory of one workspace's accounts and campaigns, for the dashboard and the demo.</summary>
+[Alias("OrleansBreaker.IWorkspaceGrain")]
+public interface IWorkspaceGrain : IGrainWithStringKey
+{
+    [Alias("AddAccount")]
+    Task AddAccountAsync(string accountId);
+
+    [Alias("AddCampaign")]
+    Task AddCampaignAsync(string campaignId);
+
+    [Alias("GetDirectory")]
+    Task<WorkspaceDirectory> GetDirectoryAsync();
+}
+
+[GenerateSerializer, Immutable, Alias("OrleansBreaker.WorkspaceDirectory")]
+public sealed record WorkspaceDirectory(
+    [property: Id(0)] IReadOnlyList<string> Accounts, [property: Id(1)] IReadOnlyList<string> Campaigns);
+
+public static class GrainKeys
+{
+    public static string Scoped(string workspaceId, string id) => $"{workspaceId}/{id}";
+
+    public static (string WorkspaceId, string Id) Split(string key)
+    {
+        var slash = key.IndexOf('/');
+        return slash < 0 ? (key, key) : (key[..slash], key[(slash + 1)..]);
+    }
+}

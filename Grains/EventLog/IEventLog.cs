@@ -1,0 +1,30 @@
+namespace OrleansBreaker.EventLog;
+
+/// <summary>
+/// The append-only log of campaign and account events (BRIEF §7). History lives here, not in
+/// grain state. Its readers: the campaign Activity tab, the hourly success re-check, the cap
+/// counters, and the recovery of intents a crash left unresolved.
+/// </summary>
+public interface IEventLog
+{
+    /// <summary>Appends events atomically (all or none) and returns them with their sequence numbers.</summary>
+    Task<IReadOnlyList<EventRecord>> AppendAsync(IReadOnlyList<EventRecord> events, CancellationToken cancellationToken = default);
+
+    /// <summary>A campaign's events newest first, optionally filtered by kind and reason, paged by sequence number.</summary>
+    Task<EventPage> ReadCampaignAsync(string workspaceId, string campaignId, ActivityQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>The earliest <see cref="EventKind.Sent"/> of <paramref name="action"/> on the account at or after <paramref name="since"/>, if any.</summary>
+    Task<EventRecord?> FindSuccessSinceAsync(string workspaceId, string accountId, ActionType action, DateTimeOffset since, CancellationToken cancellationToken = default);
+
+    /// <summary>Every delivered action (<see cref="EventKind.Sent"/>) on the account at or after <paramref name="since"/>: the source of cap counters.</summary>
+    Task<IReadOnlyList<DeliveredAction>> ReadDeliveredSinceAsync(string workspaceId, string accountId, DateTimeOffset since, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The newest event that recorded a final outcome for this idempotency key on the account, if any.
+    /// Only the account grain sets <see cref="EventRecord.Key"/>, and only on final outcomes (Sent, Failed, Unknown).
+    /// </summary>
+    Task<EventRecord?> FindByKeyAsync(string workspaceId, string accountId, string key, CancellationToken cancellationToken = default);
+}
+
+/// <summary>One delivered action, as the cap counters need it.</summary>
+public readonly record struct DeliveredAction(ActionType Action, DateTimeOffset At);
