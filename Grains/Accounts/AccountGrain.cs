@@ -1,0 +1,455 @@
+using Orleans.Runtime;
+using Orleans.Storage;
+
+namespace OrleansBreaker.Accounts;
+
+/// <summary>
+/// One LinkedIn account. The only path to LinkedIn for it, so sends are serialised by the grain's
+/// turn-based concurrency: a post-reset probe is single-flight by construction. The grain is a thin
+/// shell over <see cref="Breaker"/>, <see cref="CapWindows"/> and <see cref="UpstreamClassifier"/>.
+/// </summary>
+internal sealed partial class AccountGrain(
+    [PersistentState("account", StorageNames.GrainStore)] IPersistentState<AccountState> state,
+    IEventLog eventLog,
+    ILinkedInUpstream upstream,
+    TimeProvider time,
+    IOptions<DispatchOptions> options,
+    ILogger<AccountGrain> logger) : Grain, IAccountGrain, IRemindable
+{
+    /// <summary>Final intents stay in state this long for cheap replays; after that the event log answers.</summary>
+    private static readonly TimeSpan IntentRetention = TimeSpan.FromDays(2);
+
+    private string _workspaceId = "";
+    private string _accountId = "";
+    private TimeZoneInfo _zone = TimeZoneInfo.Utc;
+    // Deliveries since the start of the current week window (plus a day of slack): the cap counters,
+    // derived from the event log on activation, never persisted as counters that could drift.
+    private readonly List<DeliveredAction> _delivered = [];
+    private DateTimeOffset _nextSendAt = DateTimeOffset.MinValue;
+    private bool _remindersUnsure;
+
+    private AccountState S => state.State;
+    private string Key => this.GetPrimaryKeyString();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        (_workspaceId, _accountId) = GrainKeys.Split(Key);
+        if (!S.Exists)
+        {
+            return;
+        }
+        _zone = TimeZoneInfo.FindSystemTimeZoneById(S.TimeZone);
+        await FlushOutboxAsync();
+        await ResolvePendingIntentsAsync(cancellationToken);
+        await LoadDeliveredAsync(cancellationToken);
+        _remindersUnsure = S.Breakers.Values.Any(b => b.IsOpen);
+        await EnsureRemindersAsync();
+    }
+
+    public async Task<AccountView> ConfigureAsync(AccountSettings settings)
+    {
+        var zone = settings.TimeZone is null ? _zone : ResolveZone(settings.TimeZone);
+        if (settings.ResetDay is { } day && day is < 1 or > 31)
+        {
+            throw new ArgumentException($"resetDay must be a day of the month (1-31), not {day}.", nameof(settings));
+        }
+        foreach (var (action, limits) in settings.Limits ?? new Dictionary<ActionType, CapLimits>())
+        {
+            if (limits.Daily < 0 || limits.Weekly < 0)
+            {
+                throw new ArgumentException($"Caps of {action} must be zero or more (got daily {limits.Daily}, weekly {limits.Weekly}).", nameof(settings));
+            }
+        }
+
+        var created = !S.Exists;
+        S.Exists = true;
+        S.TimeZone = zone.Id;
+        _zone = zone;
+        S.ResetDay = settings.ResetDay ?? S.ResetDay;
+        S.Status = settings.Status ?? S.Status;
+        foreach (var (action, limits) in settings.Limits ?? new Dictionary<ActionType, CapLimits>())
+        {
+            S.Limits[action] = limits;
+        }
+        await state.WriteStateAsync();
+        if (created)
+        {
+            await GrainFactory.GetGrain<IWorkspaceGrain>(_workspaceId).AddAccountAsync(_accountId);
+            await LoadDeliveredAsync(CancellationToken.None);
+        }
+        return BuildView();
+    }
+
+    public Task<AccountView> GetViewAsync() => Task.FromResult(BuildView());
+
+    public async Task<DispatchResult> DispatchAsync(DispatchCommand command)
+    {
+        var now = time.GetUtcNow();
+        var key = command.Key;
+
+        if (await FindRecordedOutcomeAsync(key) is { } recorded)
+        {
+            return recorded;
+        }
+        if (!S.Exists)
+        {
+            return Result(DispatchStatus.Blocked, Reason.AccountDisconnected, now);
+        }
+        if (S.Status != AccountStatus.Connected)
+        {
+            return Result(DispatchStatus.Blocked, S.Status == AccountStatus.Restricted ? Reason.AccountRestricted : Reason.AccountDisconnected, now);
+        }
+
+        var breaker = S.Breaker(command.Action);
+        if (Breaker.ResumeDue(breaker, now))
+        {
+            // The reset instant passed and its (jittered) reminder has not fired yet: resume now,
+            // exactly as the reminder would. Idempotent with the reminder's own tick.
+            await ResumeAsync(command.Action, now);
+            breaker = S.Breaker(command.Action);
+        }
+        if (Breaker.Decide(breaker) == BreakerDecision.Skip)
+        {
+            return await SkipAsync(command, breaker, now);
+        }
+
+        var limits = S.LimitsFor(command.Action);
+        if (limits.Daily == 0 || limits.Weekly == 0)
+        {
+            return Result(DispatchStatus.Blocked, Reason.ActionDisabled, now);
+        }
+        var (today, thisWeek) = CapWindows.Count(_delivered, command.Action, now, _zone);
+        if (CapWindows.BlockedUntil(limits, today, thisWeek, now, _zone) is { } capUntil)
+        {
+            return Result(DispatchStatus.Deferred, Reason.CapReached, now, capUntil);
+        }
+        if (now < _nextSendAt)
+        {
+            return Result(DispatchStatus.Deferred, Reason.Pacing, now, _nextSendAt);
+        }
+
+        // Persist the intent before the upstream call. The write is ETag-checked, so a brief duplicate
+        // activation of this account fails here, before it sends.
+        S.Intents[key] = new IntentRecord(key, command.Action, command.CampaignId, command.ProspectId, IntentStatus.Pending, now);
+        PruneIntents(now);
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch (Exception ex)
+        {
+            S.Intents.Remove(key);
+            LogIntentNotPersisted(Key, key, ex);
+            if (ex is InconsistentStateException)
+            {
+                DeactivateOnIdle();
+            }
+            return Result(DispatchStatus.Blocked, Reason.StorageUnavailable, now);
+        }
+
+        var verdict = await CallUpstreamAsync(command);
+        var sentAt = time.GetUtcNow();
+        var events = new List<EventRecord>();
+        var result = await ApplyVerdictAsync(command, verdict, sentAt, events);
+        await PersistOutcomeAsync(events);
+        if (verdict.Class == OutcomeClass.Delivered)
+        {
+            var o = options.Value;
+            var jitter = o.MaxJitter > TimeSpan.Zero ? TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * o.MaxJitter.TotalMilliseconds) : TimeSpan.Zero;
+            _nextSendAt = sentAt + o.MinInterval + jitter;
+        }
+        return result;
+    }
+
+    public async Task RecordExternalEventAsync(ExternalEvent evt)
+    {
+        var record = Event(evt.Kind, evt.Action, evt.At) with { CampaignId = evt.CampaignId, ProspectId = evt.ProspectId, Source = evt.Source };
+        await eventLog.AppendAsync([record]);
+        if (evt.Kind != EventKind.Sent)
+        {
+            return;
+        }
+        _delivered.Add(new DeliveredAction(evt.Action, evt.At));
+        var breaker = S.Breaker(evt.Action);
+        var cleared = Breaker.ClearOnSuccess(breaker, evt.At);
+        if (cleared != breaker)
+        {
+            await ClearAsync(evt.Action, cleared, "a successful action reported from outside", time.GetUtcNow());
+        }
+    }
+
+    private async Task<UpstreamVerdict> CallUpstreamAsync(DispatchCommand command)
+    {
+        var request = new UpstreamRequest(_accountId, command.Action, command.ProspectId, command.ProfileUrl, command.Key);
+        UpstreamAnswer answer;
+        using var timeout = new CancellationTokenSource(options.Value.UpstreamTimeout);
+        try
+        {
+            answer = await upstream.SendAsync(request, timeout.Token);
+        }
+        catch (Exception ex)
+        {
+            // We cannot tell whether the request left the process: treat it as possibly performed.
+            LogUpstreamThrew(Key, command.Key, ex);
+            answer = UpstreamAnswer.TimedOut;
+        }
+        var verdict = UpstreamClassifier.Classify(command.Action, answer);
+        LogUpstreamAnswer(Key, command.Action, command.ProspectId, verdict.Class, verdict.Code);
+        return verdict;
+    }
+
+    private async Task<DispatchResult> ApplyVerdictAsync(DispatchCommand command, UpstreamVerdict verdict, DateTimeOffset now, List<EventRecord> events)
+    {
+        var key = command.Key;
+        var action = command.Action;
+        switch (verdict.Class)
+        {
+            case OutcomeClass.Delivered:
+                S.Intents[key] = S.Intents[key] with { Status = IntentStatus.Sent, At = now };
+                _delivered.Add(new DeliveredAction(action, now));
+                events.Add(Event(EventKind.Sent, action, now, command) with { Key = key });
+                if (S.Breaker(action).State == BreakerState.Probing)
+                {
+                    await ClearAsync(action, Breaker.ClearOnSuccess(S.Breaker(action), now), "the post-reset probe succeeded", now, persist: false, events);
+                }
+                return Result(DispatchStatus.Sent, Reason.None, now, outcome: verdict.Class);
+
+            case OutcomeClass.CreditsExhausted:
+            case OutcomeClass.ActionLimitReached:
+                S.Intents.Remove(key);
+                return await TripAsync(command, verdict.Class, verdict.Code, now, events);
+
+            case OutcomeClass.RecipientUnavailable when verdict.Ambiguous:
+                var (updated, shouldTrip) = Breaker.RecordAmbiguous(S.Breaker(action), command.ProspectId, now);
+                S.Breakers[action] = updated;
+                if (shouldTrip)
+                {
+                    S.Intents.Remove(key);
+                    return await TripAsync(command, OutcomeClass.CreditsExhausted,
+                        $"{verdict.Code} from {Breaker.AmbiguousDistinctRecipients} distinct recipients within 24 h", now, events);
+                }
+                return Fail(command, verdict, now, events);
+
+            case OutcomeClass.RecipientUnavailable:
+                return Fail(command, verdict, now, events);
+
+            case OutcomeClass.AccountDisconnected:
+            case OutcomeClass.AccountRestricted:
+                S.Intents.Remove(key);
+                S.Status = verdict.Class == OutcomeClass.AccountRestricted ? AccountStatus.Restricted : AccountStatus.Disconnected;
+                var reason = verdict.Class == OutcomeClass.AccountRestricted ? Reason.AccountRestricted : Reason.AccountDisconnected;
+                events.Add(Event(EventKind.AccountStatusChanged, action, now, command) with { Reason = reason, Text = $"Account {S.Status}: {verdict.Code}" });
+                LogStatusChanged(Key, S.Status, verdict.Code);
+                return Result(DispatchStatus.Blocked, reason, now, outcome: verdict.Class);
+
+            default:
+                if (verdict.OutcomeUncertain)
+                {
+                    S.Intents[key] = S.Intents[key] with { Status = IntentStatus.Unknown, At = now, Reason = Reason.OutcomeUnknown };
+                    events.Add(Event(EventKind.Unknown, action, now, command) with { Key = key, Reason = Reason.OutcomeUnknown, Text = $"Outcome unknown ({verdict.Code}): not re-sent" });
+                    return Result(DispatchStatus.Unknown, Reason.OutcomeUnknown, now, outcome: verdict.Class);
+                }
+                S.Intents.Remove(key);
+                return Result(DispatchStatus.Retry, verdict.Class == OutcomeClass.RateLimited ? Reason.RateLimited : Reason.UpstreamError, now, outcome: verdict.Class);
+        }
+    }
+
+    private DispatchResult Fail(DispatchCommand command, UpstreamVerdict verdict, DateTimeOffset now, List<EventRecord> events)
+    {
+        S.Intents[command.Key] = S.Intents[command.Key] with { Status = IntentStatus.Failed, At = now, Reason = Reason.RecipientUnavailable };
+        events.Add(Event(EventKind.Failed, command.Action, now, command) with { Key = command.Key, Reason = Reason.RecipientUnavailable, Text = $"Failed: {command.Action} ({verdict.Code})" });
+        return Result(DispatchStatus.Failed, Reason.RecipientUnavailable, now, outcome: verdict.Class);
+    }
+
+    private async Task<DispatchResult?> FindRecordedOutcomeAsync(string key)
+    {
+        if (S.Intents.TryGetValue(key, out var intent))
+        {
+            return Replay(intent.Status, intent.Reason, intent.At);
+        }
+        if (!S.Exists)
+        {
+            return null;
+        }
+        var logged = await eventLog.FindByKeyAsync(_workspaceId, _accountId, key);
+        return logged is null ? null : Replay(logged.Kind switch
+        {
+            EventKind.Sent => IntentStatus.Sent,
+            EventKind.Failed => IntentStatus.Failed,
+            _ => IntentStatus.Unknown,
+        }, logged.Reason, logged.At);
+    }
+
+    private static DispatchResult Replay(IntentStatus status, Reason reason, DateTimeOffset at) => new()
+    {
+        Status = status switch
+        {
+            IntentStatus.Sent => DispatchStatus.Sent,
+            IntentStatus.Failed => DispatchStatus.Failed,
+            _ => DispatchStatus.Unknown,
+        },
+        Reason = status is IntentStatus.Pending or IntentStatus.Unknown ? Reason.OutcomeUnknown : reason,
+        Replayed = true,
+        At = at,
+    };
+
+    private void PruneIntents(DateTimeOffset now)
+    {
+        foreach (var (key, intent) in S.Intents)
+        {
+            if (intent.Status != IntentStatus.Pending && now - intent.At > IntentRetention)
+            {
+                S.Intents.Remove(key);
+            }
+        }
+    }
+
+    private async Task PersistOutcomeAsync(List<EventRecord> events)
+    {
+        if (events.Count > 0)
+        {
+            try
+            {
+                await eventLog.AppendAsync(events);
+            }
+            catch (Exception ex)
+            {
+                // Nothing is lost: the events ride in the grain state until the log takes them.
+                LogEventLogUnavailable(Key, events.Count, ex);
+                S.Outbox.AddRange(events);
+            }
+        }
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch (Exception ex)
+        {
+            // The outcome is in the event log (or will be resolved from it): a reactivation finds the
+            // pending intent, looks its key up in the log, and marks it Unknown if it is not there.
+            LogOutcomeNotPersisted(Key, ex);
+            if (ex is InconsistentStateException)
+            {
+                DeactivateOnIdle();
+            }
+        }
+    }
+
+    private async Task FlushOutboxAsync()
+    {
+        if (S.Outbox.Count == 0)
+        {
+            return;
+        }
+        try
+        {
+            await eventLog.AppendAsync(S.Outbox);
+            S.Outbox.Clear();
+            await state.WriteStateAsync();
+        }
+        catch (Exception ex)
+        {
+            LogEventLogUnavailable(Key, S.Outbox.Count, ex);
+        }
+    }
+
+    private async Task ResolvePendingIntentsAsync(CancellationToken cancellationToken)
+    {
+        var pending = S.Intents.Values.Where(i => i.Status == IntentStatus.Pending).ToList();
+        if (pending.Count == 0)
+        {
+            return;
+        }
+        var events = new List<EventRecord>();
+        foreach (var intent in pending)
+        {
+            var logged = await eventLog.FindByKeyAsync(_workspaceId, _accountId, intent.Key, cancellationToken);
+            if (logged?.Kind == EventKind.Sent)
+            {
+                S.Intents[intent.Key] = intent with { Status = IntentStatus.Sent, At = logged.At };
+                continue;
+            }
+            // A crash between the intent write and the outcome: LinkedIn may have performed it.
+            // Never re-sent automatically; surfaced to the user as Unknown.
+            var now = time.GetUtcNow();
+            S.Intents[intent.Key] = intent with { Status = IntentStatus.Unknown, At = now, Reason = Reason.OutcomeUnknown };
+            events.Add(Event(EventKind.Unknown, intent.Action, now) with
+            {
+                CampaignId = intent.CampaignId, ProspectId = intent.ProspectId, Key = intent.Key, Reason = Reason.OutcomeUnknown,
+                Text = "Outcome unknown: the dispatch was interrupted; not re-sent",
+            });
+            LogIntentUnknown(Key, intent.Key);
+        }
+        if (events.Count > 0)
+        {
+            await eventLog.AppendAsync(events, cancellationToken);
+        }
+        await state.WriteStateAsync();
+    }
+
+    private async Task LoadDeliveredAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var since = CapWindows.WeekStart(now, _zone).AddDays(-1);
+        var delivered = await eventLog.ReadDeliveredSinceAsync(_workspaceId, _accountId, since, cancellationToken);
+        _delivered.Clear();
+        _delivered.AddRange(delivered);
+        _delivered.AddRange(S.Outbox.Where(e => e.Kind == EventKind.Sent && e.Action is not null).Select(e => new DeliveredAction(e.Action!.Value, e.At)));
+    }
+
+    private AccountView BuildView()
+    {
+        var now = time.GetUtcNow();
+        return new AccountView
+        {
+            Id = _accountId,
+            WorkspaceId = _workspaceId,
+            Exists = S.Exists,
+            Status = S.Status,
+            TimeZone = S.TimeZone,
+            UnknownIntents = S.Intents.Values.Count(i => i.Status == IntentStatus.Unknown),
+            Breakers = ActionTypes.All.ToDictionary(a => a, a =>
+            {
+                var b = S.Breaker(a);
+                return new BreakerView
+                {
+                    State = b.State, Reason = b.Reason, TrippedAt = b.TrippedAt, ResumeAt = b.ResumeAt,
+                    Evidence = b.Evidence, ClearsBy = Breaker.ClearsBy(b, a),
+                };
+            }),
+            Usage = ActionTypes.All.ToDictionary(a => a, a =>
+            {
+                var limits = S.LimitsFor(a);
+                var (today, week) = CapWindows.Count(_delivered, a, now, _zone);
+                return new UsageView(today, limits.Daily, week, limits.Weekly);
+            }),
+        };
+    }
+
+    private EventRecord Event(EventKind kind, ActionType action, DateTimeOffset at, DispatchCommand? command = null) => new()
+    {
+        At = at,
+        Kind = kind,
+        WorkspaceId = _workspaceId,
+        AccountId = _accountId,
+        Action = action,
+        CampaignId = command?.CampaignId,
+        ProspectId = command?.ProspectId,
+        Text = ActivityText.For(kind, Reason.None, action),
+    };
+
+    private static DispatchResult Result(DispatchStatus status, Reason reason, DateTimeOffset now, DateTimeOffset? resumeAt = null, OutcomeClass? outcome = null) =>
+        new() { Status = status, Reason = reason, ResumeAt = resumeAt, At = now, Outcome = outcome };
+
+    private static TimeZoneInfo ResolveZone(string id)
+    {
+        try
+        {
+            return TimeZoneInfo.FindSystemTimeZoneById(id);
+        }
+        catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
+        {
+            throw new ArgumentException($"Unknown time zone '{id}': use an IANA name such as 'Europe/Paris' or 'UTC'.", nameof(id));
+        }
+    }
+}

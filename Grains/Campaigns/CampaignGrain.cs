@@ -1,0 +1,349 @@
+using Orleans.Runtime;
+
+namespace OrleansBreaker.Campaigns;
+
+/// <summary>
+/// One campaign: prospects walking an ordered list of steps on one account. It drives its own
+/// dispatch (a grain timer while active, a reminder to come back after deactivation) and records
+/// what the account answered: skips with their resume time, counters, typed reasons.
+/// </summary>
+internal sealed partial class CampaignGrain(
+    [PersistentState("campaign", StorageNames.GrainStore)] IPersistentState<CampaignState> state,
+    IEventLog eventLog,
+    TimeProvider time,
+    IOptions<DispatchOptions> options,
+    ILogger<CampaignGrain> logger) : Grain, ICampaignGrain, IRemindable
+{
+    private const string KeepAliveReminder = "keepalive";
+    private static readonly TimeSpan KeepAlivePeriod = TimeSpan.FromMinutes(5);
+
+    private string _workspaceId = "";
+    private string _campaignId = "";
+    private IGrainTimer? _timer;
+
+    private CampaignState S => state.State;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        (_workspaceId, _campaignId) = GrainKeys.Split(this.GetPrimaryKeyString());
+        UpdateTimer();
+        return Task.CompletedTask;
+    }
+
+    public async Task<CampaignView> ConfigureAsync(CampaignSettings settings)
+    {
+        if (settings.Steps.Count == 0)
+        {
+            throw new ArgumentException("A campaign needs at least one step.", nameof(settings));
+        }
+        if (settings.Steps.Any(s => s.DelayMinutes < 0))
+        {
+            throw new ArgumentException("Step delays must be zero or more minutes.", nameof(settings));
+        }
+        var created = !S.Exists;
+        S.Exists = true;
+        S.AccountId = settings.AccountId;
+        S.Steps = [.. settings.Steps];
+        S.Active = settings.Active;
+        await state.WriteStateAsync();
+        if (created)
+        {
+            await GrainFactory.GetGrain<IWorkspaceGrain>(_workspaceId).AddCampaignAsync(_campaignId);
+        }
+        await UpdateKeepAliveAsync();
+        UpdateTimer();
+        return BuildView();
+    }
+
+    public async Task<AddProspectsResult> AddProspectsAsync(IReadOnlyList<ProspectInput> prospects)
+    {
+        if (!S.Exists)
+        {
+            throw new InvalidOperationException($"Campaign {_campaignId} does not exist; create it before adding prospects.");
+        }
+        var now = time.GetUtcNow();
+        int added = 0, duplicates = 0;
+        foreach (var input in prospects)
+        {
+            if (S.Prospects.ContainsKey(input.Id))
+            {
+                duplicates++;
+                continue;
+            }
+            S.Prospects[input.Id] = ProspectMachine.Enrol(input, S.Steps, now);
+            added++;
+        }
+        if (added > 0)
+        {
+            await state.WriteStateAsync();
+            await UpdateKeepAliveAsync();
+        }
+        return new AddProspectsResult(added, duplicates);
+    }
+
+    public Task<CampaignView> GetViewAsync() => Task.FromResult(BuildView());
+
+    public Task<ProspectView?> GetProspectAsync(string prospectId) =>
+        Task.FromResult(S.Prospects.TryGetValue(prospectId, out var p) ? ToView(p) : null);
+
+    public Task<EventPage> GetActivityAsync(ActivityQuery query) =>
+        eventLog.ReadCampaignAsync(_workspaceId, _campaignId, query);
+
+    public async Task<int> RunDueAsync()
+    {
+        if (!S.Exists || !S.Active)
+        {
+            return 0;
+        }
+        await FlushOutboxAsync();
+        var now = time.GetUtcNow();
+        var due = S.Prospects.Values
+            .Where(p => ProspectMachine.IsDue(p, now))
+            .OrderBy(p => p.WakeAt)
+            .Take(options.Value.BatchSize)
+            .ToList();
+        if (due.Count == 0)
+        {
+            return 0;
+        }
+
+        var account = GrainFactory.GetGrain<IAccountGrain>(GrainKeys.Scoped(_workspaceId, S.AccountId));
+        var events = new List<EventRecord>();
+        foreach (var prospect in due)
+        {
+            var action = S.Steps[prospect.StepIndex].Action;
+            DispatchResult result;
+            try
+            {
+                result = await account.DispatchAsync(new DispatchCommand
+                {
+                    CampaignId = _campaignId, ProspectId = prospect.Id, Step = prospect.StepIndex, Action = action, ProfileUrl = prospect.ProfileUrl,
+                });
+            }
+            catch (Exception ex)
+            {
+                // The account could not be reached or could not reach its storage: nothing was sent
+                // (the account persists its intent before any send). Wait and look again.
+                LogDispatchFailed(_campaignId, prospect.Id, ex);
+                result = new DispatchResult { Status = DispatchStatus.Blocked, Reason = Reason.StorageUnavailable, At = now };
+            }
+            Apply(prospect, action, result, now, events);
+            if (result.Status == DispatchStatus.Blocked && result.Reason is Reason.StorageUnavailable or Reason.AccountDisconnected or Reason.AccountRestricted)
+            {
+                break; // the rest would meet the same wall; they stay due for the next tick
+            }
+        }
+        await state.WriteStateAsync();
+        await AppendAsync(events);
+        return due.Count;
+    }
+
+    public async Task BreakerClearedAsync(string accountId, ActionType action)
+    {
+        if (!S.Exists || accountId != S.AccountId)
+        {
+            return;
+        }
+        var now = time.GetUtcNow();
+        var woken = 0;
+        foreach (var p in S.Prospects.Values.ToList())
+        {
+            if (p.StepIndex < S.Steps.Count && S.Steps[p.StepIndex].Action == action)
+            {
+                var next = ProspectMachine.BreakerCleared(p, now);
+                if (next != p)
+                {
+                    S.Prospects[p.Id] = next;
+                    woken++;
+                }
+            }
+        }
+        if (woken > 0)
+        {
+            LogWoken(_campaignId, woken, action);
+            await state.WriteStateAsync();
+        }
+    }
+
+    public async Task RecordProspectEventAsync(string prospectId, EventKind kind)
+    {
+        if (!S.Prospects.TryGetValue(prospectId, out var p))
+        {
+            throw new ArgumentException($"Prospect {prospectId} is not in campaign {_campaignId}.", nameof(prospectId));
+        }
+        var c = S.Counters;
+        S.Counters = kind switch
+        {
+            EventKind.Accepted => c with { Accepted = c.Accepted + 1 },
+            EventKind.Replied => c with { Replied = c.Replied + 1 },
+            _ => throw new ArgumentException($"Only Accepted and Replied are prospect events, not {kind}.", nameof(kind)),
+        };
+        await state.WriteStateAsync();
+        await AppendAsync([NewEvent(kind, S.Steps[Math.Min(p.StepIndex, S.Steps.Count - 1)].Action, prospectId, time.GetUtcNow())]);
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        // The reminder only brings the campaign back after a deactivation; the timer does the work.
+        await UpdateKeepAliveAsync();
+        UpdateTimer();
+    }
+
+    private void Apply(ProspectRecord prospect, ActionType action, DispatchResult result, DateTimeOffset now, List<EventRecord> events)
+    {
+        var (next, effect) = ProspectMachine.Apply(prospect, result, S.Steps, now);
+        S.Prospects[prospect.Id] = next;
+        var c = S.Counters;
+        if (effect.CountSent)
+        {
+            c = c with { Sent = c.Sent + 1 };
+        }
+        if (effect.CountFailed)
+        {
+            c = c with { Failed = c.Failed + 1 };
+        }
+        if (effect.EmitSkip)
+        {
+            c = c with { Skipped = c.Skipped + 1 };
+            events.Add(NewEvent(EventKind.Skipped, action, prospect.Id, now) with
+            {
+                Reason = result.Reason,
+                ResumeAt = result.ResumeAt,
+                Text = ActivityText.For(EventKind.Skipped, result.Reason, action),
+            });
+        }
+        S.Counters = c;
+    }
+
+    private EventRecord NewEvent(EventKind kind, ActionType action, string prospectId, DateTimeOffset at) => new()
+    {
+        At = at, Kind = kind, WorkspaceId = _workspaceId, CampaignId = _campaignId, AccountId = S.AccountId,
+        ProspectId = prospectId, Action = action, Text = ActivityText.For(kind, Reason.None, action),
+    };
+
+    private async Task AppendAsync(List<EventRecord> events)
+    {
+        if (events.Count == 0)
+        {
+            return;
+        }
+        try
+        {
+            await eventLog.AppendAsync(events);
+        }
+        catch (Exception ex)
+        {
+            LogEventLogUnavailable(_campaignId, events.Count, ex);
+            S.Outbox.AddRange(events);
+            await state.WriteStateAsync();
+        }
+    }
+
+    private async Task FlushOutboxAsync()
+    {
+        if (S.Outbox.Count == 0)
+        {
+            return;
+        }
+        await eventLog.AppendAsync(S.Outbox);
+        S.Outbox.Clear();
+        await state.WriteStateAsync();
+    }
+
+    private bool HasOpenWork => S.Exists && S.Active && S.Prospects.Values.Any(p => p.Status is ProspectStatus.Due or ProspectStatus.Waiting);
+
+    private void UpdateTimer()
+    {
+        var wanted = options.Value.AutoDispatch && S.Exists && S.Active;
+        if (wanted && _timer is null)
+        {
+            var tick = options.Value.CampaignTick;
+            _timer = this.RegisterGrainTimer(async ct =>
+            {
+                try
+                {
+                    await RunDueAsync();
+                }
+                catch (Exception ex)
+                {
+                    LogTickFailed(_campaignId, ex);
+                }
+            }, new GrainTimerCreationOptions(tick, tick) { Interleave = false, KeepAlive = HasOpenWork });
+        }
+        else if (!wanted && _timer is not null)
+        {
+            _timer.Dispose();
+            _timer = null;
+        }
+    }
+
+    private async Task UpdateKeepAliveAsync()
+    {
+        if (!options.Value.AutoDispatch)
+        {
+            return;
+        }
+        try
+        {
+            var existing = await this.GetReminder(KeepAliveReminder);
+            if (HasOpenWork && existing is null)
+            {
+                await this.RegisterOrUpdateReminder(KeepAliveReminder, KeepAlivePeriod, KeepAlivePeriod);
+            }
+            else if (!HasOpenWork && existing is not null)
+            {
+                await this.UnregisterReminder(existing);
+            }
+        }
+        catch (Exception ex)
+        {
+            LogTickFailed(_campaignId, ex);
+        }
+    }
+
+    private CampaignView BuildView()
+    {
+        var steps = S.Steps.Select((s, i) =>
+        {
+            var waiting = S.Prospects.Values.Where(p => p.StepIndex == i && p.Status == ProspectStatus.Waiting).ToList();
+            var resume = waiting.Where(p => p.ResumeAt is not null).Select(p => p.ResumeAt).Min();
+            return new StepView(s.Action, s.DelayMinutes, waiting.Count, resume);
+        }).ToList();
+        return new CampaignView
+        {
+            Id = _campaignId,
+            WorkspaceId = _workspaceId,
+            Exists = S.Exists,
+            AccountId = S.Exists ? S.AccountId : null,
+            Active = S.Active,
+            Counters = S.Counters,
+            Steps = steps,
+            ResumeAt = steps.Where(s => s.ResumeAt is not null).Select(s => s.ResumeAt).Min(),
+            Prospects = S.Prospects.Count,
+        };
+    }
+
+    private ProspectView ToView(ProspectRecord p) => new()
+    {
+        Id = p.Id,
+        Step = p.StepIndex + 1,
+        Action = p.StepIndex < S.Steps.Count ? S.Steps[p.StepIndex].Action : null,
+        Status = p.Status,
+        Reason = p.Status is ProspectStatus.Done ? Reason.None : p.Reason,
+        ResumeAt = p.ResumeAt,
+        ProfileUrl = p.ProfileUrl,
+        Attempts = p.Attempts,
+    };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {Campaign}: dispatch of {Prospect} failed before reaching LinkedIn; will retry")]
+    private partial void LogDispatchFailed(string campaign, string prospect, Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Campaign {Campaign}: {Count} prospects due again after the {Action} breaker cleared")]
+    private partial void LogWoken(string campaign, int count, ActionType action);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {Campaign}: event log unavailable; {Count} events kept in the outbox")]
+    private partial void LogEventLogUnavailable(string campaign, int count, Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {Campaign}: dispatch tick failed")]
+    private partial void LogTickFailed(string campaign, Exception ex);
+}

@@ -1,0 +1,38 @@
+namespace OrleansBreaker.Campaigns;
+
+/// <summary>
+/// The campaign grain's persisted state: its steps and each prospect's step state and counters.
+/// Bounded by the campaign's own prospects; history (activity) lives in the event log.
+/// </summary>
+[GenerateSerializer, Alias("OrleansBreaker.CampaignState")]
+public sealed record CampaignState
+{
+    [Id(0)] public bool Exists { get; set; }
+    [Id(1)] public string AccountId { get; set; } = "";
+    [Id(2)] public List<StepDefinition> Steps { get; set; } = [];
+    [Id(3)] public bool Active { get; set; }
+    [Id(4)] public Dictionary<string, ProspectRecord> Prospects { get; set; } = new(StringComparer.Ordinal);
+    [Id(5)] public CampaignCounters Counters { get; set; } = new(0, 0, 0, 0, 0);
+    [Id(6)] public List<EventRecord> Outbox { get; set; } = [];
+}
+
+/// <summary>One prospect's position in the sequence. Immutable; <see cref="ProspectMachine"/> makes the next one.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansBreaker.ProspectRecord")]
+public sealed record ProspectRecord
+{
+    [Id(0)] public required string Id { get; init; }
+    [Id(1)] public string? ProfileUrl { get; init; }
+    /// <summary>0-based index of the current step (equals the step count when done).</summary>
+    [Id(2)] public int StepIndex { get; init; }
+    [Id(3)] public ProspectStatus Status { get; init; }
+    [Id(4)] public Reason Reason { get; init; }
+    /// <summary>When the prospect can move again, as users see it (e.g. the reset instant).</summary>
+    [Id(5)] public DateTimeOffset? ResumeAt { get; init; }
+    /// <summary>When the campaign looks at it again; null = only on a notification.</summary>
+    [Id(6)] public DateTimeOffset? WakeAt { get; init; }
+    /// <summary>Transient failures of the current step, for the backoff.</summary>
+    [Id(7)] public int Attempts { get; init; }
+    /// <summary>The breaker trip this step was last skipped for: one skip event per prospect step per trip.</summary>
+    [Id(8)] public DateTimeOffset? SkippedTrip { get; init; }
+    [Id(9)] public int SkippedStep { get; init; } = -1;
+}

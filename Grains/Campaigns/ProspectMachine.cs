@@ -1,0 +1,83 @@
+namespace OrleansBreaker.Campaigns;
+
+/// <summary>What applying one dispatch result does to the campaign besides the prospect itself.</summary>
+public readonly record struct ProspectEffect(bool CountSent, bool EmitSkip, bool CountFailed);
+
+/// <summary>
+/// How a prospect moves through its steps given the account's answer (BRIEF §5). Pure: the grain
+/// persists the result and writes the events it asks for.
+/// </summary>
+public static class ProspectMachine
+{
+    /// <summary>Without a notification, look again this long after a breaker's resume instant (resumes are jittered up to 5 min).</summary>
+    public static readonly TimeSpan BreakerFallback = TimeSpan.FromMinutes(10);
+    /// <summary>Blocked prospects (account status, storage down) are looked at again this often.</summary>
+    public static readonly TimeSpan BlockedRecheck = TimeSpan.FromMinutes(5);
+    public static readonly TimeSpan RetryBase = TimeSpan.FromMinutes(1);
+    public static readonly TimeSpan RetryCap = TimeSpan.FromHours(1);
+
+    public static ProspectRecord Enrol(ProspectInput input, IReadOnlyList<StepDefinition> steps, DateTimeOffset now) => new()
+    {
+        Id = input.Id,
+        ProfileUrl = input.ProfileUrl,
+        Status = ProspectStatus.Due,
+        WakeAt = now + TimeSpan.FromMinutes(steps.Count > 0 ? steps[0].DelayMinutes : 0),
+    };
+
+    public static bool IsDue(ProspectRecord p, DateTimeOffset now) =>
+        p.Status is ProspectStatus.Due or ProspectStatus.Waiting && p.WakeAt is { } wake && wake <= now;
+
+    public static (ProspectRecord Next, ProspectEffect Effect) Apply(ProspectRecord p, DispatchResult result, IReadOnlyList<StepDefinition> steps, DateTimeOffset now)
+    {
+        switch (result.Status)
+        {
+            case DispatchStatus.Sent:
+                var next = p.StepIndex + 1;
+                return (next >= steps.Count
+                    ? p with { StepIndex = next - 1, Status = ProspectStatus.Done, Reason = Reason.None, ResumeAt = null, WakeAt = null, Attempts = 0 }
+                    : p with
+                    {
+                        StepIndex = next,
+                        Status = ProspectStatus.Due,
+                        Reason = steps[next].DelayMinutes > 0 ? Reason.StepDelay : Reason.None,
+                        ResumeAt = null,
+                        WakeAt = now + TimeSpan.FromMinutes(steps[next].DelayMinutes),
+                        Attempts = 0,
+                    }, new ProspectEffect(CountSent: !result.Replayed, EmitSkip: false, CountFailed: false));
+
+            case DispatchStatus.Skipped:
+                // The step state is preserved: same step, waiting for the breaker. One skip event per trip.
+                var firstForTrip = p.SkippedStep != p.StepIndex || p.SkippedTrip != result.TripId;
+                var wake = result.ResumeAt is { } at && at > now ? at + BreakerFallback : now + TimeSpan.FromMinutes(1);
+                return (p with
+                {
+                    Status = ProspectStatus.Waiting, Reason = result.Reason, ResumeAt = result.ResumeAt, WakeAt = wake,
+                    SkippedTrip = result.TripId, SkippedStep = p.StepIndex,
+                }, new ProspectEffect(false, EmitSkip: firstForTrip, false));
+
+            case DispatchStatus.Deferred:
+                return (p with { Status = ProspectStatus.Waiting, Reason = result.Reason, ResumeAt = result.ResumeAt, WakeAt = result.ResumeAt ?? now + BlockedRecheck }, default);
+
+            case DispatchStatus.Blocked:
+                return (p with { Status = ProspectStatus.Waiting, Reason = result.Reason, ResumeAt = result.ResumeAt, WakeAt = now + BlockedRecheck }, default);
+
+            case DispatchStatus.Retry:
+                var attempts = p.Attempts + 1;
+                var delay = TimeSpan.FromTicks(Math.Min(RetryCap.Ticks, RetryBase.Ticks << Math.Min(attempts - 1, 20)));
+                return (p with { Status = ProspectStatus.Waiting, Reason = result.Reason, ResumeAt = now + delay, WakeAt = now + delay, Attempts = attempts }, default);
+
+            case DispatchStatus.Failed:
+                return (p with { Status = ProspectStatus.Failed, Reason = result.Reason, ResumeAt = null, WakeAt = null }, new ProspectEffect(false, false, CountFailed: !result.Replayed));
+
+            default:
+                // Unknown: the send may have happened. Never re-sent automatically; a person decides.
+                return (p with { Status = ProspectStatus.Unknown, Reason = Reason.OutcomeUnknown, ResumeAt = null, WakeAt = null }, default);
+        }
+    }
+
+    /// <summary>A breaker the prospect waits on cleared: it becomes due again (paced and capped as usual).</summary>
+    public static ProspectRecord BreakerCleared(ProspectRecord p, DateTimeOffset now) =>
+        p.Status == ProspectStatus.Waiting && p.Reason is Reason.InMailCreditsExhausted or Reason.ActionLimitReached
+            ? p with { Status = ProspectStatus.Due, Reason = Reason.None, ResumeAt = null, WakeAt = now }
+            : p;
+}

@@ -1,0 +1,35 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace OrleansBreaker.Hosting;
+
+/// <summary>
+/// Pacing and dispatch-loop settings (configuration section <c>Dispatch</c>). The defaults are the
+/// simulation's: fast and 24/7. Production sets a human-like <see cref="MinInterval"/> (tens of seconds).
+/// </summary>
+public sealed class DispatchOptions
+{
+    public const string Section = "Dispatch";
+
+    /// <summary>Minimum time between two sends on one account. Default 0 (simulation).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan MinInterval { get; set; } = TimeSpan.Zero;
+
+    /// <summary>Random extra delay added to <see cref="MinInterval"/>, up to this much. Default 0.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan MaxJitter { get; set; } = TimeSpan.Zero;
+
+    /// <summary>How long one upstream call may take before its outcome counts as unknown. Default 30 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan UpstreamTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often an active campaign looks for due prospects. Default 1 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "01:00:00")]
+    public TimeSpan CampaignTick { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>At most this many dispatches per campaign tick, so one campaign cannot hog its account. Default 10.</summary>
+    [Range(1, 1000)]
+    public int BatchSize { get; set; } = 10;
+
+    /// <summary>Whether campaigns dispatch by themselves on a timer. Tests switch it off and call RunDue.</summary>
+    public bool AutoDispatch { get; set; } = true;
+}

@@ -1,0 +1,113 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OrleansBreaker.Upstream;
+
+namespace OrleansBreaker.Silo.Demo;
+
+/// <summary>
+/// Seeds the demo workspace on the embedded default and reports on it: within the first minute the
+/// console shows InMails sent, <c>alice</c> running out of credits and tripping (with its resume time),
+/// later InMails skipped, and invites and messages still flowing.
+/// </summary>
+internal sealed partial class DemoWorkspace(
+    IGrainFactory grains,
+    SimulatedLinkedIn linkedIn,
+    IHostApplicationLifetime lifetime,
+    ILogger<DemoWorkspace> logger) : BackgroundService
+{
+    public const string WorkspaceId = "demo";
+    private static readonly TimeSpan ReportEvery = TimeSpan.FromSeconds(10);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!await WaitForStartAsync(stoppingToken))
+        {
+            return;
+        }
+        try
+        {
+            await SeedAsync();
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                await Task.Delay(ReportEvery, stoppingToken);
+                await ReportAsync();
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            LogDemoFailed(ex);
+        }
+    }
+
+    private async Task<bool> WaitForStartAsync(CancellationToken stoppingToken)
+    {
+        var started = new TaskCompletionSource();
+        using var registration = lifetime.ApplicationStarted.Register(started.SetResult);
+        using var stopping = stoppingToken.Register(() => started.TrySetCanceled());
+        try
+        {
+            await started.Task;
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private async Task SeedAsync()
+    {
+        // alice has only 3 InMail credits left this month: she trips within seconds.
+        linkedIn.Configure("alice", new SimulatedAccountSettings { InMailCredits = 3 });
+        await Account("alice").ConfigureAsync(new AccountSettings { TimeZone = "Europe/Paris" });
+        await Account("bob").ConfigureAsync(new AccountSettings { TimeZone = "America/New_York" });
+
+        await Campaign("alice-inmail", "alice", [new(ActionType.ViewProfile), new(ActionType.InMail)], "lead", 12);
+        await Campaign("alice-invites", "alice", [new(ActionType.Invite)], "founder", 15);
+        await Campaign("bob-sequence", "bob", [new(ActionType.ViewProfile), new(ActionType.Invite), new(ActionType.Message)], "cto", 8);
+        LogSeeded(WorkspaceId);
+    }
+
+    private async Task Campaign(string id, string accountId, StepDefinition[] steps, string prefix, int prospects)
+    {
+        var campaign = grains.GetGrain<ICampaignGrain>(GrainKeys.Scoped(WorkspaceId, id));
+        await campaign.ConfigureAsync(new CampaignSettings { AccountId = accountId, Steps = steps });
+        await campaign.AddProspectsAsync([.. Enumerable.Range(1, prospects)
+            .Select(i => new ProspectInput($"{prefix}-{i:00}", $"https://www.linkedin.com/in/{prefix}-{i:00}"))]);
+    }
+
+    private async Task ReportAsync()
+    {
+        var directory = await grains.GetGrain<IWorkspaceGrain>(WorkspaceId).GetDirectoryAsync();
+        foreach (var id in directory.Accounts)
+        {
+            var view = await Account(id).GetViewAsync();
+            var used = string.Join(", ", view.Usage.Where(u => u.Value.Today > 0).Select(u => $"{u.Key} {u.Value.Today}/{u.Value.DailyCap}"));
+            var open = string.Join(", ", view.Breakers.Where(b => b.Value.State != BreakerState.Closed)
+                .Select(b => $"{b.Key} {b.Value.State} ({b.Value.Reason}) until {b.Value.ResumeAt:u}"));
+            LogAccount(id, view.Status, used.Length == 0 ? "nothing yet" : used, open.Length == 0 ? "all closed" : open);
+        }
+        foreach (var id in directory.Campaigns)
+        {
+            var c = await grains.GetGrain<ICampaignGrain>(GrainKeys.Scoped(WorkspaceId, id)).GetViewAsync();
+            LogCampaign(id, c.Counters.Sent, c.Counters.Skipped, c.Counters.Failed, c.Steps.Sum(s => s.Waiting), c.ResumeAt);
+        }
+    }
+
+    private IAccountGrain Account(string id) => grains.GetGrain<IAccountGrain>(GrainKeys.Scoped(WorkspaceId, id));
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Demo workspace '{Workspace}' seeded: accounts alice (3 InMail credits left) and bob; 3 campaigns dispatching")]
+    private partial void LogSeeded(string workspace);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "[report] account {Account} {Status}: sent today {Usage}; breakers: {Breakers}")]
+    private partial void LogAccount(string account, AccountStatus status, string usage, string breakers);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "[report] campaign {Campaign}: sent {Sent}, skipped {Skipped}, failed {Failed}, waiting {Waiting}, resumes {ResumeAt:u}")]
+    private partial void LogCampaign(string campaign, int sent, int skipped, int failed, int waiting, DateTimeOffset? resumeAt);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The demo workspace stopped")]
+    private partial void LogDemoFailed(Exception ex);
+}
