@@ -83,7 +83,7 @@ internal sealed partial class AccountGrain
         }
         if (reminderName.StartsWith("recheck", StringComparison.Ordinal) && breaker.TrippedAt is { } trippedAt)
         {
-            var success = await eventLog.FindSuccessSinceAsync(_workspaceId, _accountId, action, trippedAt);
+            var success = await eventLog.FindSuccessSinceAsync(_workspaceId, _accountId, action, Breaker.EvidenceSince(trippedAt));
             if (success is not null)
             {
                 await ClearAsync(action, Breaker.ClearOnSuccess(breaker, success.At), $"a successful {action} found in the event log", now);

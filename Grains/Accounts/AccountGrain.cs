@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
 using Orleans.Storage;
 
@@ -12,7 +13,7 @@ internal sealed partial class AccountGrain(
     [PersistentState("account", StorageNames.GrainStore)] IPersistentState<AccountState> state,
     IEventLog eventLog,
     ILinkedInUpstream upstream,
-    TimeProvider time,
+    [FromKeyedServices(BreakerServices.ClockKey)] TimeProvider time,
     IOptions<DispatchOptions> options,
     ILogger<AccountGrain> logger) : Grain, IAccountGrain, IRemindable
 {

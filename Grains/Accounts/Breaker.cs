@@ -117,7 +117,8 @@ public static class Breaker
         {
             return breaker;
         }
-        if (breaker.IsOpen && breaker.TrippedAt is { } tripped && successAt < tripped)
+        // A success at the trip instant itself is the last send before the refusal, not evidence of credits.
+        if (breaker.IsOpen && breaker.TrippedAt is { } tripped && successAt <= tripped)
         {
             return breaker;
         }
@@ -139,6 +140,12 @@ public static class Breaker
     /// <summary>The typed reason a skip carries for a breaker opened by <paramref name="reason"/> on <paramref name="action"/>.</summary>
     public static Reason SkipReason(ActionType action, OutcomeClass? reason) =>
         action == ActionType.InMail && reason == OutcomeClass.CreditsExhausted ? OrleansBreaker.Reason.InMailCreditsExhausted : OrleansBreaker.Reason.ActionLimitReached;
+
+    /// <summary>
+    /// Where the search for success evidence starts: just after the trip. One microsecond, because
+    /// PostgreSQL keeps timestamps to the microsecond.
+    /// </summary>
+    public static DateTimeOffset EvidenceSince(DateTimeOffset trippedAt) => trippedAt.AddTicks(TimeSpan.TicksPerMillisecond / 1000);
 
     /// <summary>How the breaker will clear, in words a user reads.</summary>
     public static string? ClearsBy(BreakerRecord breaker, ActionType action) => breaker.State switch

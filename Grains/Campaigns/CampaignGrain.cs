@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
 
 namespace OrleansBreaker.Campaigns;
@@ -10,7 +11,7 @@ namespace OrleansBreaker.Campaigns;
 internal sealed partial class CampaignGrain(
     [PersistentState("campaign", StorageNames.GrainStore)] IPersistentState<CampaignState> state,
     IEventLog eventLog,
-    TimeProvider time,
+    [FromKeyedServices(BreakerServices.ClockKey)] TimeProvider time,
     IOptions<DispatchOptions> options,
     ILogger<CampaignGrain> logger) : Grain, ICampaignGrain, IRemindable
 {

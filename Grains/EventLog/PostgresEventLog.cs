@@ -1,14 +1,238 @@
-// PLACEHOLDER written by the lead so the build compiles; helper-1 owns this file and replaces it entirely.
+using System.Data.Common;
+using System.Text;
 using Npgsql;
 
 namespace OrleansBreaker.EventLog;
 
+/// <summary>
+/// The production event log: the <c>breaker_events</c> table of <c>deploy/sql</c>. Meets the same
+/// contract tests as <see cref="InMemoryEventLog"/>. Enums are stored by name so that SQL a support
+/// engineer writes reads like the Activity tab (<c>WHERE kind = 'Skipped' AND reason = 'CapReached'</c>).
+/// </summary>
+/// <remarks>
+/// PostgreSQL keeps timestamps to the microsecond, so <see cref="AppendAsync"/> returns the events
+/// as stored: times in UTC, truncated to whole microseconds, equal to what the readers return later.
+/// </remarks>
 public sealed class PostgresEventLog(NpgsqlDataSource dataSource) : IEventLog
 {
-    private readonly NpgsqlDataSource _ = dataSource;
-    public Task<IReadOnlyList<EventRecord>> AppendAsync(IReadOnlyList<EventRecord> events, CancellationToken cancellationToken = default) => throw new NotImplementedException();
-    public Task<EventPage> ReadCampaignAsync(string workspaceId, string campaignId, ActivityQuery query, CancellationToken cancellationToken = default) => throw new NotImplementedException();
-    public Task<EventRecord?> FindSuccessSinceAsync(string workspaceId, string accountId, ActionType action, DateTimeOffset since, CancellationToken cancellationToken = default) => throw new NotImplementedException();
-    public Task<IReadOnlyList<DeliveredAction>> ReadDeliveredSinceAsync(string workspaceId, string accountId, DateTimeOffset since, CancellationToken cancellationToken = default) => throw new NotImplementedException();
-    public Task<EventRecord?> FindByKeyAsync(string workspaceId, string accountId, string key, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    private const int MaxPageSize = 500;
+
+    private const string SelectColumns =
+        "seq, at, kind, workspace_id, campaign_id, account_id, prospect_id, action, reason, text, resume_at, key, source";
+
+    // One statement for the whole batch, so it is atomic without an explicit transaction and costs
+    // one round trip. ORDER BY ord makes the identity draw seq values in the batch's order.
+    private const string AppendSql = """
+        INSERT INTO breaker_events
+            (at, kind, workspace_id, campaign_id, account_id, prospect_id, action, reason, text, resume_at, key, source)
+        SELECT e.at, e.kind, e.workspace_id, e.campaign_id, e.account_id, e.prospect_id, e.action, e.reason,
+               e.text, e.resume_at, e.key, e.source
+        FROM unnest(@at, @kind, @workspace_id, @campaign_id, @account_id, @prospect_id, @action, @reason,
+                    @text, @resume_at, @key, @source)
+             WITH ORDINALITY AS e(at, kind, workspace_id, campaign_id, account_id, prospect_id, action, reason,
+                                  text, resume_at, key, source, ord)
+        ORDER BY e.ord
+        RETURNING seq
+        """;
+
+    private readonly NpgsqlDataSource _dataSource = dataSource ?? throw new ArgumentNullException(nameof(dataSource));
+
+    public async Task<IReadOnlyList<EventRecord>> AppendAsync(IReadOnlyList<EventRecord> events, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        if (events.Count == 0)
+        {
+            return [];
+        }
+
+        var stored = new EventRecord[events.Count];
+        for (var i = 0; i < events.Count; i++)
+        {
+            var e = events[i] ?? throw new ArgumentException("The batch contains a null event.", nameof(events));
+            stored[i] = e with { At = AsStored(e.At), ResumeAt = e.ResumeAt is { } resume ? AsStored(resume) : null };
+        }
+
+        await using var command = _dataSource.CreateCommand(AppendSql);
+        var p = command.Parameters;
+        p.AddWithValue("at", stored.Select(e => e.At).ToArray());
+        p.AddWithValue("kind", stored.Select(e => e.Kind.ToString()).ToArray());
+        p.AddWithValue("workspace_id", stored.Select(e => e.WorkspaceId).ToArray());
+        p.AddWithValue("campaign_id", stored.Select(e => e.CampaignId).ToArray());
+        p.AddWithValue("account_id", stored.Select(e => e.AccountId).ToArray());
+        p.AddWithValue("prospect_id", stored.Select(e => e.ProspectId).ToArray());
+        p.AddWithValue("action", stored.Select(e => e.Action?.ToString()).ToArray());
+        p.AddWithValue("reason", stored.Select(e => e.Reason.ToString()).ToArray());
+        p.AddWithValue("text", stored.Select(e => e.Text).ToArray());
+        p.AddWithValue("resume_at", stored.Select(e => e.ResumeAt).ToArray());
+        p.AddWithValue("key", stored.Select(e => e.Key).ToArray());
+        p.AddWithValue("source", stored.Select(e => e.Source).ToArray());
+
+        var seqs = new List<long>(stored.Length);
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                seqs.Add(reader.GetInt64(0));
+            }
+        }
+
+        if (seqs.Count != stored.Length)
+        {
+            throw new InvalidOperationException($"Appended {stored.Length} events but PostgreSQL returned {seqs.Count} sequence numbers.");
+        }
+
+        // The seq values were drawn in batch order; RETURNING's row order is not promised, so sort.
+        seqs.Sort();
+        for (var i = 0; i < stored.Length; i++)
+        {
+            stored[i] = stored[i] with { Seq = seqs[i] };
+        }
+        return stored;
+    }
+
+    public async Task<EventPage> ReadCampaignAsync(string workspaceId, string campaignId, ActivityQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(workspaceId);
+        ArgumentNullException.ThrowIfNull(campaignId);
+        ArgumentNullException.ThrowIfNull(query);
+        var limit = Math.Clamp(query.Limit, 1, MaxPageSize);
+
+        await using var command = _dataSource.CreateCommand();
+        var sql = new StringBuilder($"SELECT {SelectColumns} FROM breaker_events WHERE workspace_id = @workspace_id AND campaign_id = @campaign_id");
+        command.Parameters.AddWithValue("workspace_id", workspaceId);
+        command.Parameters.AddWithValue("campaign_id", campaignId);
+        // Only the filters asked for go into the SQL, so the plan is always a walk down the
+        // (workspace_id, campaign_id, seq DESC) index.
+        if (query.Kind is { } kind)
+        {
+            sql.Append(" AND kind = @kind");
+            command.Parameters.AddWithValue("kind", kind.ToString());
+        }
+        if (query.Reason is { } reason)
+        {
+            sql.Append(" AND reason = @reason");
+            command.Parameters.AddWithValue("reason", reason.ToString());
+        }
+        if (query.Before is { } before)
+        {
+            sql.Append(" AND seq < @before");
+            command.Parameters.AddWithValue("before", before);
+        }
+        // One more than the page tells whether there is a next page.
+        sql.Append(" ORDER BY seq DESC LIMIT @take");
+        command.Parameters.AddWithValue("take", limit + 1);
+        command.CommandText = sql.ToString();
+
+        var rows = await ReadEventsAsync(command, cancellationToken);
+        var next = rows.Count > limit ? rows[limit - 1].Seq : (long?)null;
+        if (rows.Count > limit)
+        {
+            rows.RemoveRange(limit, rows.Count - limit);
+        }
+        return new EventPage(rows, next);
+    }
+
+    public async Task<EventRecord?> FindSuccessSinceAsync(string workspaceId, string accountId, ActionType action, DateTimeOffset since, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(workspaceId);
+        ArgumentNullException.ThrowIfNull(accountId);
+        // kind = 'Sent' is a literal, not a parameter, so the planner can match the partial index.
+        await using var command = _dataSource.CreateCommand($"""
+            SELECT {SelectColumns} FROM breaker_events
+            WHERE workspace_id = @workspace_id AND account_id = @account_id AND action = @action
+              AND kind = 'Sent' AND at >= @since
+            ORDER BY at, seq
+            LIMIT 1
+            """);
+        command.Parameters.AddWithValue("workspace_id", workspaceId);
+        command.Parameters.AddWithValue("account_id", accountId);
+        command.Parameters.AddWithValue("action", action.ToString());
+        command.Parameters.AddWithValue("since", since.ToUniversalTime());
+        var rows = await ReadEventsAsync(command, cancellationToken);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
+    public async Task<IReadOnlyList<DeliveredAction>> ReadDeliveredSinceAsync(string workspaceId, string accountId, DateTimeOffset since, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(workspaceId);
+        ArgumentNullException.ThrowIfNull(accountId);
+        await using var command = _dataSource.CreateCommand("""
+            SELECT action, at FROM breaker_events
+            WHERE workspace_id = @workspace_id AND account_id = @account_id
+              AND kind = 'Sent' AND action IS NOT NULL AND at >= @since
+            ORDER BY seq
+            """);
+        command.Parameters.AddWithValue("workspace_id", workspaceId);
+        command.Parameters.AddWithValue("account_id", accountId);
+        command.Parameters.AddWithValue("since", since.ToUniversalTime());
+
+        var delivered = new List<DeliveredAction>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            delivered.Add(new DeliveredAction(ParseName<ActionType>(reader.GetString(0), "action"), reader.GetFieldValue<DateTimeOffset>(1)));
+        }
+        return delivered;
+    }
+
+    public async Task<EventRecord?> FindByKeyAsync(string workspaceId, string accountId, string key, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(workspaceId);
+        ArgumentNullException.ThrowIfNull(accountId);
+        ArgumentNullException.ThrowIfNull(key);
+        await using var command = _dataSource.CreateCommand($"""
+            SELECT {SelectColumns} FROM breaker_events
+            WHERE workspace_id = @workspace_id AND account_id = @account_id AND key = @key
+            ORDER BY seq DESC
+            LIMIT 1
+            """);
+        command.Parameters.AddWithValue("workspace_id", workspaceId);
+        command.Parameters.AddWithValue("account_id", accountId);
+        command.Parameters.AddWithValue("key", key);
+        var rows = await ReadEventsAsync(command, cancellationToken);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
+    private static async Task<List<EventRecord>> ReadEventsAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        var events = new List<EventRecord>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            events.Add(ReadEvent(reader));
+        }
+        return events;
+    }
+
+    // Columns in the order of SelectColumns.
+    private static EventRecord ReadEvent(DbDataReader r) => new()
+    {
+        Seq = r.GetInt64(0),
+        At = r.GetFieldValue<DateTimeOffset>(1),
+        Kind = ParseName<EventKind>(r.GetString(2), "kind"),
+        WorkspaceId = r.GetString(3),
+        CampaignId = NullableString(r, 4),
+        AccountId = NullableString(r, 5),
+        ProspectId = NullableString(r, 6),
+        Action = r.IsDBNull(7) ? null : ParseName<ActionType>(r.GetString(7), "action"),
+        Reason = ParseName<Reason>(r.GetString(8), "reason"),
+        Text = NullableString(r, 9),
+        ResumeAt = r.IsDBNull(10) ? null : r.GetFieldValue<DateTimeOffset>(10),
+        Key = NullableString(r, 11),
+        Source = NullableString(r, 12),
+    };
+
+    private static string? NullableString(DbDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
+
+    private static TEnum ParseName<TEnum>(string name, string column) where TEnum : struct, Enum =>
+        Enum.TryParse<TEnum>(name, ignoreCase: false, out var value) && Enum.IsDefined(value)
+            ? value
+            : throw new InvalidOperationException($"breaker_events.{column} holds '{name}', which is not a {typeof(TEnum).Name} this build knows.");
+
+    // timestamptz holds microseconds in UTC; Npgsql refuses non-UTC offsets.
+    private static DateTimeOffset AsStored(DateTimeOffset value)
+    {
+        var ticks = value.UtcTicks;
+        return new DateTimeOffset(ticks - ticks % 10, TimeSpan.Zero);
+    }
 }

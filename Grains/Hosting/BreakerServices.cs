@@ -8,6 +8,9 @@ namespace OrleansBreaker.Hosting;
 /// <summary>Registers what the grains need, chosen by configuration: the clock, the event log and the upstream.</summary>
 public static class BreakerServices
 {
+    /// <summary>The service key of the product's <see cref="TimeProvider"/>; grains take it with <c>[FromKeyedServices(ClockKey)]</c>.</summary>
+    public const string ClockKey = "OrleansBreaker.Clock";
+
     public static IServiceCollection AddBreakerServices(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<DispatchOptions>().Bind(configuration.GetSection(DispatchOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
@@ -15,11 +18,12 @@ public static class BreakerServices
 
         var clock = configuration.GetSection(ClockOptions.Section).Get<ClockOptions>() ?? new ClockOptions();
         TimeProvider timeProvider = clock.Start is { } start ? new SimulationTimeProvider(start) : TimeProvider.System;
-        services.AddSingleton(timeProvider);
-        // Reminders read their clock under their own key; it must be the same clock the grains read.
-        services.AddKeyedSingleton<TimeProvider>(ReminderTimeProviderNames.Reminders, (sp, _) => sp.GetRequiredService<TimeProvider>());
+        // The product's clock is keyed so that a simulated or fake clock never reaches Orleans' own
+        // runtime timers. Reminders read theirs under Orleans' key: it must be the clock the grains read.
+        services.AddKeyedSingleton(ClockKey, timeProvider);
+        services.AddKeyedSingleton<TimeProvider>(ReminderTimeProviderNames.Reminders, (sp, _) => sp.GetRequiredKeyedService<TimeProvider>(ClockKey));
 
-        services.AddSingleton<SimulatedLinkedIn>();
+        services.AddSingleton(sp => new SimulatedLinkedIn(sp.GetRequiredKeyedService<TimeProvider>(ClockKey)));
         services.AddSingleton<ILinkedInUpstream>(sp => sp.GetRequiredService<SimulatedLinkedIn>());
 
         var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();

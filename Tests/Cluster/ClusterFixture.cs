@@ -1,0 +1,71 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Orleans.TestingHost;
+using OrleansBreaker.EventLog;
+using OrleansBreaker.Hosting;
+using OrleansBreaker.Upstream;
+
+namespace OrleansBreaker.Tests.Cluster;
+
+/// <summary>
+/// The world a test cluster shares with its tests: one fake clock (registered under Orleans' reminder
+/// key, so real reminders fire when the test advances it), one simulated LinkedIn and one event log.
+/// Static because TestingHost builds silos from configurator types, not instances.
+/// </summary>
+public static class TestWorld
+{
+    /// <summary>A Tuesday late in November, well inside a month.</summary>
+    public static readonly DateTimeOffset Start = new(2026, 11, 24, 10, 0, 0, TimeSpan.Zero);
+
+    public static FakeTimeProvider Time { get; } = new(Start);
+    public static SimulatedLinkedIn LinkedIn { get; } = new(Time);
+    public static InMemoryEventLog EventLog { get; } = new();
+}
+
+/// <summary>Silo set-up of the embedded default, with the test world's clock, upstream and event log.</summary>
+public sealed class EmbeddedSiloConfigurator : ISiloConfigurator
+{
+    public void Configure(ISiloBuilder siloBuilder)
+    {
+        siloBuilder.AddMemoryGrainStorage(StorageNames.GrainStore);
+        siloBuilder.UseInMemoryReminderService();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Dispatch:AutoDispatch"] = "false",
+        }).Build();
+        siloBuilder.Services.AddBreakerServices(configuration);
+        siloBuilder.Services.AddKeyedSingleton<TimeProvider>(BreakerServices.ClockKey, TestWorld.Time);
+        siloBuilder.Services.AddSingleton(TestWorld.LinkedIn);
+        siloBuilder.Services.AddSingleton<ILinkedInUpstream>(TestWorld.LinkedIn);
+        siloBuilder.Services.AddSingleton<IEventLog>(TestWorld.EventLog);
+    }
+}
+
+/// <summary>One single-silo cluster for the whole "Cluster" collection.</summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    public TestCluster Cluster { get; private set; } = null!;
+
+    public IGrainFactory Grains => Cluster.GrainFactory;
+
+    public async Task InitializeAsync()
+    {
+        var builder = new TestClusterBuilder(1);
+        builder.AddSiloBuilderConfigurator<EmbeddedSiloConfigurator>();
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Cluster.StopAllSilosAsync();
+        await Cluster.DisposeAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "Cluster";
+}

@@ -1,0 +1,210 @@
+using OrleansBreaker.Accounts;
+using OrleansBreaker.Upstream;
+
+namespace OrleansBreaker.Tests.Cluster;
+
+[Collection(ClusterCollection.Name)]
+public sealed class DispatchTests(ClusterFixture fixture)
+{
+    private readonly Scenario _s = new(fixture.Grains);
+
+    private static DispatchCommand Command(string prospect, ActionType action = ActionType.Invite, int step = 0, string campaign = "c1") =>
+        new() { CampaignId = campaign, ProspectId = prospect, Step = step, Action = action };
+
+    [Fact]
+    public async Task RepeatedIdempotencyKey_ReturnsRecordedOutcome_AndNeverReachesLinkedInAgain()
+    {
+        await _s.CreateAccountAsync();
+
+        var first = await _s.Account.DispatchAsync(Command("p1"));
+        var again = await _s.Account.DispatchAsync(Command("p1"));
+        var otherStep = await _s.Account.DispatchAsync(Command("p1", step: 1));
+
+        Assert.Equal(DispatchStatus.Sent, first.Status);
+        Assert.False(first.Replayed);
+        Assert.Equal(DispatchStatus.Sent, again.Status);
+        Assert.True(again.Replayed);
+        Assert.Equal(DispatchStatus.Sent, otherStep.Status);
+        Assert.False(otherStep.Replayed);
+        Assert.Equal(2, _s.LinkedIn.Calls[ActionType.Invite]);
+        Assert.Equal(0, _s.LinkedIn.DuplicateKeys);
+    }
+
+    [Fact]
+    public async Task RepeatedKey_AfterIntentRetention_IsAnsweredFromTheEventLog()
+    {
+        await _s.CreateAccountAsync();
+        await _s.Account.DispatchAsync(Command("old"));
+        // Three days on, the intent has been pruned from grain state by a later dispatch.
+        await Scenario.AdvanceAsync(TimeSpan.FromDays(3), TimeSpan.FromHours(12));
+        await _s.Account.DispatchAsync(Command("new"));
+
+        var replay = await _s.Account.DispatchAsync(Command("old"));
+
+        Assert.Equal(DispatchStatus.Sent, replay.Status);
+        Assert.True(replay.Replayed);
+        Assert.Equal(2, _s.LinkedIn.Calls[ActionType.Invite]);
+    }
+
+    [Fact]
+    public async Task DailyCapReached_DefersUntilLocalMidnight_ThenResumes()
+    {
+        var zone = TimeZoneInfo.FindSystemTimeZoneById("Asia/Tokyo");
+        await _s.CreateAccountAsync(new AccountSettings
+        {
+            TimeZone = "Asia/Tokyo",
+            Limits = new Dictionary<ActionType, CapLimits> { [ActionType.Invite] = new(2, 100) },
+        });
+        var invites = await _s.CreateCampaignAsync("invites", [ActionType.Invite], 4);
+
+        await Scenario.DrainAsync(invites);
+
+        Assert.Equal(2, _s.LinkedIn.Calls[ActionType.Invite]); // the deferrals never reached LinkedIn
+        var waiting = await invites.GetProspectAsync("p4");
+        Assert.Equal(ProspectStatus.Waiting, waiting!.Status);
+        Assert.Equal(Reason.CapReached, waiting.Reason);
+        var midnight = CapWindows.NextDayStart(TestWorld.Time.GetUtcNow(), zone);
+        Assert.Equal(midnight, waiting.ResumeAt);
+        var usage = (await _s.Account.GetViewAsync()).Usage[ActionType.Invite];
+        Assert.Equal(new UsageView(2, 2, 2, 100), usage);
+        Assert.All((await _s.Account.GetViewAsync()).Breakers.Values, b => Assert.Equal(BreakerState.Closed, b.State));
+
+        await Scenario.AdvanceAsync(midnight - TestWorld.Time.GetUtcNow() + TimeSpan.FromSeconds(1), TimeSpan.FromHours(4));
+        await Scenario.DrainAsync(invites);
+
+        Assert.Equal(4, (await invites.GetViewAsync()).Counters.Sent);
+        Assert.Equal(0, (await invites.GetViewAsync()).Counters.Skipped);
+    }
+
+    [Fact]
+    public async Task WeeklyInvitationLimit_TripsOnlyTheInviteBreaker_ForSevenDays()
+    {
+        await _s.CreateAccountAsync(linkedIn: new SimulatedAccountSettings { InviteWeeklyLimit = 1 });
+        var now = TestWorld.Time.GetUtcNow();
+
+        Assert.Equal(DispatchStatus.Sent, (await _s.Account.DispatchAsync(Command("p1"))).Status);
+        var refused = await _s.Account.DispatchAsync(Command("p2"));
+        var message = await _s.Account.DispatchAsync(Command("p3", ActionType.Message));
+
+        Assert.Equal(DispatchStatus.Skipped, refused.Status);
+        Assert.Equal(Reason.ActionLimitReached, refused.Reason);
+        Assert.Equal(now + TimeSpan.FromDays(7), refused.ResumeAt);
+        Assert.Equal(DispatchStatus.Sent, message.Status);
+        var view = await _s.Account.GetViewAsync();
+        Assert.Equal(BreakerState.Open, view.Breakers[ActionType.Invite].State);
+        Assert.Equal(OutcomeClass.ActionLimitReached, view.Breakers[ActionType.Invite].Reason);
+        Assert.Equal(BreakerState.Closed, view.Breakers[ActionType.Message].State);
+    }
+
+    [Fact]
+    public async Task DisconnectedAccount_BlocksEveryActionType_WithoutTrippingBreakers()
+    {
+        await _s.CreateAccountAsync(linkedIn: new SimulatedAccountSettings { Status = AccountStatus.Disconnected });
+        var campaign = await _s.CreateCampaignAsync("seq", [ActionType.Invite], 3);
+
+        await Scenario.DrainAsync(campaign);
+        var results = new List<DispatchResult>();
+        foreach (var action in ActionTypes.All)
+        {
+            results.Add(await _s.Account.DispatchAsync(Command("x-" + action, action)));
+        }
+
+        var view = await _s.Account.GetViewAsync();
+        Assert.Equal(AccountStatus.Disconnected, view.Status);
+        Assert.All(view.Breakers.Values, b => Assert.Equal(BreakerState.Closed, b.State));
+        Assert.All(results, r => Assert.Equal((DispatchStatus.Blocked, Reason.AccountDisconnected), (r.Status, r.Reason)));
+        Assert.Equal(1, _s.LinkedIn.Calls.Values.Sum()); // only the call that discovered it
+        var prospect = await campaign.GetProspectAsync("p1");
+        Assert.Equal((ProspectStatus.Waiting, Reason.AccountDisconnected), (prospect!.Status, prospect.Reason));
+        Assert.Equal(0, (await campaign.GetViewAsync()).Counters.Failed);
+    }
+
+    [Fact]
+    public async Task RestrictedAccount_IsBlockedWithItsOwnReason()
+    {
+        await _s.CreateAccountAsync(linkedIn: new SimulatedAccountSettings { Status = AccountStatus.Restricted });
+
+        var result = await _s.Account.DispatchAsync(Command("p1", ActionType.Message));
+
+        Assert.Equal((DispatchStatus.Blocked, Reason.AccountRestricted), (result.Status, result.Reason));
+        Assert.Equal(AccountStatus.Restricted, (await _s.Account.GetViewAsync()).Status);
+    }
+
+    [Fact]
+    public async Task TimedOutSend_IsUnknown_AndNeverResentAutomatically()
+    {
+        await _s.CreateAccountAsync(linkedIn: new SimulatedAccountSettings { Fault = SimulatedFault.Timeout });
+        var campaign = await _s.CreateCampaignAsync("c", [ActionType.Message], 1);
+
+        await Scenario.DrainAsync(campaign);
+        TestWorld.LinkedIn.Configure(_s.AccountId, new SimulatedAccountSettings { Fault = SimulatedFault.None });
+        await Scenario.AdvanceAsync(TimeSpan.FromHours(2), TimeSpan.FromHours(1));
+        await Scenario.DrainAsync(campaign);
+        var direct = await _s.Account.DispatchAsync(Command("p1", ActionType.Message, campaign: "c"));
+
+        var prospect = await campaign.GetProspectAsync("p1");
+        Assert.Equal((ProspectStatus.Unknown, Reason.OutcomeUnknown), (prospect!.Status, prospect.Reason));
+        Assert.Equal(DispatchStatus.Unknown, direct.Status);
+        Assert.Equal(1, _s.LinkedIn.Calls[ActionType.Message]);
+        Assert.Equal(1, (await _s.Account.GetViewAsync()).UnknownIntents);
+    }
+
+    [Fact]
+    public async Task ServerErrors_AreRetriedWithBackoff_ThenDelivered()
+    {
+        await _s.CreateAccountAsync(linkedIn: new SimulatedAccountSettings { Fault = SimulatedFault.ServerError });
+        var campaign = await _s.CreateCampaignAsync("c", [ActionType.ViewProfile], 1);
+
+        await Scenario.DrainAsync(campaign);
+        var waiting = await campaign.GetProspectAsync("p1");
+        Assert.Equal((ProspectStatus.Waiting, Reason.UpstreamError), (waiting!.Status, waiting.Reason));
+        Assert.Equal(0, await campaign.RunDueAsync()); // backing off, not hammering
+
+        TestWorld.LinkedIn.Configure(_s.AccountId, new SimulatedAccountSettings { Fault = SimulatedFault.None });
+        await Scenario.AdvanceAsync(TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(1));
+        await Scenario.DrainAsync(campaign);
+
+        Assert.Equal(ProspectStatus.Done, (await campaign.GetProspectAsync("p1"))!.Status);
+        Assert.Equal(2, _s.LinkedIn.Calls[ActionType.ViewProfile]);
+    }
+
+    [Fact]
+    public async Task DisabledActionType_IsBlockedBeforeLinkedIn()
+    {
+        await _s.CreateAccountAsync(new AccountSettings { Limits = new Dictionary<ActionType, CapLimits> { [ActionType.EngagePost] = new(0, 0) } });
+
+        var result = await _s.Account.DispatchAsync(Command("p1", ActionType.EngagePost));
+
+        Assert.Equal((DispatchStatus.Blocked, Reason.ActionDisabled), (result.Status, result.Reason));
+        Assert.False(_s.LinkedIn.Calls.ContainsKey(ActionType.EngagePost));
+    }
+
+    [Fact]
+    public async Task MultiStepSequence_WalksStepsInOrder_ToDone()
+    {
+        await _s.CreateAccountAsync();
+        var campaign = await _s.CreateCampaignAsync("seq", [ActionType.ViewProfile, ActionType.Invite, ActionType.Message], 2);
+
+        await Scenario.DrainAsync(campaign);
+
+        var view = await campaign.GetViewAsync();
+        Assert.Equal(6, view.Counters.Sent);
+        foreach (var id in new[] { "p1", "p2" })
+        {
+            var prospect = await campaign.GetProspectAsync(id);
+            Assert.Equal((ProspectStatus.Done, 3), (prospect!.Status, prospect.Step));
+        }
+        Assert.Equal(2, _s.LinkedIn.Delivered[ActionType.Message]);
+    }
+
+    [Fact]
+    public async Task InvalidTimeZone_IsRejected_AndNothingStoredChanges()
+    {
+        await _s.CreateAccountAsync(new AccountSettings { TimeZone = "Europe/Paris" });
+
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => _s.Account.ConfigureAsync(new AccountSettings { TimeZone = "Mars/Olympus" }));
+
+        Assert.Contains("Mars/Olympus", ex.Message);
+        Assert.Equal("Europe/Paris", (await _s.Account.GetViewAsync()).TimeZone);
+    }
+}
