@@ -175,7 +175,7 @@ internal sealed partial class AccountGrain
                     continue;
                 }
                 // The user-visible resumeAt stays the reset instant; the jitter only staggers the work.
-                var due = resumeAt + ResetCalendar.Jitter(Key) - now;
+                var due = resumeAt + ResetCalendar.Jitter(Key, options.Value.ResetSpread) - now;
                 await this.RegisterOrUpdateReminder(ResetReminder(action), Max(due, TimeSpan.FromSeconds(1)), ResetRetryPeriod);
                 await this.RegisterOrUpdateReminder(RecheckReminder(action), RecheckPeriod, RecheckPeriod);
             }

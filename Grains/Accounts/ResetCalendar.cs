@@ -42,13 +42,17 @@ public static class ResetCalendar
     /// LinkedIn do not see every tripped account resume in the same second. Stable across processes
     /// (FNV-1a, not <see cref="string.GetHashCode()"/>, which is randomised per process).
     /// </summary>
-    public static TimeSpan Jitter(string accountKey)
+    public static TimeSpan Jitter(string accountKey) => Jitter(accountKey, MaxJitter);
+
+    /// <summary>The same, spread over <paramref name="spread"/> (at most <see cref="MaxJitter"/>) instead of 5 minutes.</summary>
+    public static TimeSpan Jitter(string accountKey, TimeSpan spread)
     {
+        var window = (uint)Math.Clamp(spread.TotalMilliseconds, 1, MaxJitter.TotalMilliseconds);
         var hash = 2166136261u;
         foreach (var ch in accountKey)
         {
             hash = (hash ^ ch) * 16777619u;
         }
-        return TimeSpan.FromMilliseconds(hash % (uint)MaxJitter.TotalMilliseconds);
+        return TimeSpan.FromMilliseconds(hash % window);
     }
 }

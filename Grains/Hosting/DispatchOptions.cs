@@ -30,6 +30,14 @@ public sealed class DispatchOptions
     [Range(1, 1000)]
     public int BatchSize { get; set; } = 10;
 
+    /// <summary>
+    /// Resumes after a monthly reset are staggered per account over this window (deterministic
+    /// jitter), so the cluster and LinkedIn do not see every tripped account at once. Default and
+    /// maximum 5 minutes (BRIEF §4); a demo may shorten it.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:05:00")]
+    public TimeSpan ResetSpread { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Whether campaigns dispatch by themselves on a timer. Tests switch it off and call RunDue.</summary>
     public bool AutoDispatch { get; set; } = true;
 }

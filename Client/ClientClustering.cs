@@ -1,0 +1,33 @@
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using Orleans.Configuration;
+
+namespace OrleansBreaker.Client;
+
+public static class ClientClustering
+{
+    /// <summary>
+    /// Joins the cluster the same way the silos were told to form it: <c>Storage:Provider</c> = Memory
+    /// uses the localhost gateway, Postgres the ADO.NET membership table.
+    /// </summary>
+    public static IClientBuilder UseBreakerClustering(this IClientBuilder client, IConfiguration configuration)
+    {
+        client.Configure<ClusterOptions>(o =>
+        {
+            o.ServiceId = configuration["Orleans:ServiceId"] ?? "orleansbreaker";
+            o.ClusterId = configuration["Orleans:ClusterId"] ?? "dev";
+        });
+        var provider = configuration["Storage:Provider"] ?? "Memory";
+        if (string.Equals(provider, "Postgres", StringComparison.OrdinalIgnoreCase))
+        {
+            var connectionString = configuration["Storage:ConnectionString"];
+            if (string.IsNullOrWhiteSpace(connectionString))
+            {
+                throw new InvalidOperationException("Storage:Provider is Postgres but Storage:ConnectionString is empty.");
+            }
+            return client.UseBreakerPostgres(connectionString);
+        }
+        var gateway = configuration.GetValue("Orleans:GatewayPort", 30000);
+        return client.UseStaticClustering(new IPEndPoint(IPAddress.Loopback, gateway));
+    }
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# One command to run OrleansBreaker locally (API.md §1).
+#
+#   ./run.sh                      one silo on the embedded default (in-memory), with the demo workspace
+#   ./run.sh --postgres           durable: a local PostgreSQL in .data/pg (started here), state survives restarts
+#   ./run.sh --postgres --silos 3 three silos forming one cluster through PostgreSQL
+#   ./run.sh --reset              wipe .data/ first (with --postgres)
+#   ./run.sh --no-demo            no seeded demo workspace
+#
+# Stops every process it started on Ctrl-C or SIGTERM.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+silos=1 postgres=0 reset=0 demo=true
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --silos) silos=${2:?--silos needs a number}; shift 2 ;;
+        --postgres) postgres=1; shift ;;
+        --reset) reset=1; shift ;;
+        --no-demo) demo=false; shift ;;
+        -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) echo "run.sh: unknown option $1 (see ./run.sh --help)" >&2; exit 2 ;;
+    esac
+done
+[[ "$silos" =~ ^[1-9][0-9]?$ ]] || { echo "run.sh: --silos takes a number from 1 to 99" >&2; exit 2; }
+if [ "$silos" -gt 1 ] && [ "$postgres" -eq 0 ]; then
+    echo "run.sh: several silos share state, reminders and membership through PostgreSQL: adding --postgres"
+    postgres=1
+fi
+
+export Auth__AdminKey=${Auth__AdminKey:-$(head -c 18 /dev/urandom | base64 | tr '+/' '-_')}
+pids=()
+stop_all() {
+    trap - INT TERM EXIT
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    if [ "$postgres" -eq 1 ]; then deploy/postgres.sh stop >/dev/null 2>&1 || true; fi
+}
+trap stop_all INT TERM EXIT
+
+dotnet build OrleansBreaker.sln -c Release -v quiet -nologo
+
+if [ "$postgres" -eq 1 ]; then
+    [ "$reset" -eq 1 ] && deploy/postgres.sh reset
+    deploy/postgres.sh start
+    export Storage__Provider=Postgres
+    export Storage__ConnectionString=${Storage__ConnectionString:-$(deploy/postgres.sh status | grep '^Host=')}
+fi
+
+for i in $(seq 0 $((silos - 1))); do
+    seed=$demo; [ "$i" -gt 0 ] && seed=false
+    Orleans__SiloPort=$((11111 + i)) Orleans__GatewayPort=$((30000 + i)) Demo__Enabled=$seed \
+        dotnet Silo/bin/Release/net10.0/OrleansBreaker.Silo.dll &
+    pids+=($!)
+done
+
+echo
+echo "OrleansBreaker: $silos silo(s), storage $([ "$postgres" -eq 1 ] && echo PostgreSQL || echo in-memory)"
+echo "  admin key:   $Auth__AdminKey"
+echo "  gateway:     127.0.0.1:30000"
+echo "  inspect:     dotnet Client/bin/Release/net10.0/OrleansBreaker.Client.dll demo"
+echo "Ctrl-C stops everything."
+wait -n "${pids[@]}"

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs the whole test suite. On a fresh Debian machine it first installs what the tests need:
+# PostgreSQL's server binaries (the tests start their own throwaway cluster on a loopback port).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+need_packages=()
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_packages+=(postgresql)
+if [ ${#need_packages[@]} -gt 0 ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "test.sh: missing Debian packages: ${need_packages[*]} (run as root, or: sudo apt-get install ${need_packages[*]})" >&2
+        exit 1
+    fi
+    echo "test.sh: installing ${need_packages[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${need_packages[@]}" >/dev/null
+fi
+
+dotnet test OrleansBreaker.sln -c Release --logger "console;verbosity=normal" "$@"
