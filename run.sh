@@ -34,28 +34,23 @@ stop_all() {
     trap - INT TERM EXIT
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
     wait 2>/dev/null || true
-    if [ "$postgres" -eq 1 ]; then deploy/postgres.sh stop >/dev/null 2>&1 || true; fi
 }
 trap stop_all INT TERM EXIT
 
-dotnet build OrleansBreaker.sln -c Release -v quiet -nologo
+for project in Silo Client; do dotnet build "$project" -c Release -v quiet -nologo; done
 
 if [ "$postgres" -eq 1 ]; then
-    [ "$reset" -eq 1 ] && deploy/postgres.sh reset
-    deploy/postgres.sh start
-    export Storage__Provider=Postgres
-    export Storage__ConnectionString=${Storage__ConnectionString:-$(deploy/postgres.sh status | grep '^Host=')}
+    echo "OrleansBreaker: $silos silo(s) on PostgreSQL; admin key: $Auth__AdminKey"
+    args=(--silos "$silos"); [ "$reset" -eq 1 ] && args+=(--reset); [ "$demo" = false ] && args+=(--no-demo)
+    trap - INT TERM EXIT
+    exec deploy/local-cluster.sh "${args[@]}"
 fi
 
-for i in $(seq 0 $((silos - 1))); do
-    seed=$demo; [ "$i" -gt 0 ] && seed=false
-    Orleans__SiloPort=$((11111 + i)) Orleans__GatewayPort=$((30000 + i)) Demo__Enabled=$seed \
-        dotnet Silo/bin/Release/net10.0/OrleansBreaker.Silo.dll &
-    pids+=($!)
-done
+Orleans__SiloPort=11111 Orleans__GatewayPort=30000 Demo__Enabled=$demo dotnet Silo/bin/Release/net10.0/OrleansBreaker.Silo.dll &
+pids+=($!)
 
 echo
-echo "OrleansBreaker: $silos silo(s), storage $([ "$postgres" -eq 1 ] && echo PostgreSQL || echo in-memory)"
+echo "OrleansBreaker: 1 silo, in-memory storage"
 echo "  admin key:   $Auth__AdminKey"
 echo "  gateway:     127.0.0.1:30000"
 echo "  inspect:     dotnet Client/bin/Release/net10.0/OrleansBreaker.Client.dll demo"

@@ -19,6 +19,11 @@ internal sealed partial class AccountGrain(
 {
     /// <summary>Final intents stay in state this long for cheap replays; after that the event log answers.</summary>
     private static readonly TimeSpan IntentRetention = TimeSpan.FromDays(2);
+    /// <summary>
+    /// The cap counters are re-derived from the event log this often (and on activation), so that
+    /// deliveries recorded by another activation or by hand can never leave them drifting.
+    /// </summary>
+    private static readonly TimeSpan ReconcileEvery = TimeSpan.FromMinutes(10);
 
     private string _workspaceId = "";
     private string _accountId = "";
@@ -26,6 +31,7 @@ internal sealed partial class AccountGrain(
     // Deliveries since the start of the current week window (plus a day of slack): the cap counters,
     // derived from the event log on activation, never persisted as counters that could drift.
     private readonly List<DeliveredAction> _delivered = [];
+    private DateTimeOffset _deliveredLoadedAt = DateTimeOffset.MinValue;
     private DateTimeOffset _nextSendAt = DateTimeOffset.MinValue;
     private bool _remindersUnsure;
 
@@ -114,6 +120,10 @@ internal sealed partial class AccountGrain(
             return await SkipAsync(command, breaker, now);
         }
 
+        if (now - _deliveredLoadedAt > ReconcileEvery)
+        {
+            await LoadDeliveredAsync(CancellationToken.None);
+        }
         var limits = S.LimitsFor(command.Action);
         if (limits.Daily == 0 || limits.Weekly == 0)
         {
@@ -395,6 +405,7 @@ internal sealed partial class AccountGrain(
         var delivered = await eventLog.ReadDeliveredSinceAsync(_workspaceId, _accountId, since, cancellationToken);
         _delivered.Clear();
         _delivered.AddRange(delivered);
+        _deliveredLoadedAt = now;
         _delivered.AddRange(S.Outbox.Where(e => e.Kind == EventKind.Sent && e.Action is not null).Select(e => new DeliveredAction(e.Action!.Value, e.At)));
     }
 

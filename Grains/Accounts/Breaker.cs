@@ -102,8 +102,9 @@ public static class Breaker
         return breaker with
         {
             State = BreakerState.Probing,
-            // A short re-arm keeps counting its 48 hours from the real reset, not from the re-check.
-            LastResetAt = breaker.ReArmed ? breaker.LastResetAt : breaker.ResumeAt,
+            // Only a monthly credit reset starts the 48-hour re-arm window (renewals lag); a window
+            // rolling on another limit does not. A short re-arm keeps counting from the real reset.
+            LastResetAt = breaker.Reason != OutcomeClass.CreditsExhausted || breaker.ReArmed ? breaker.LastResetAt : breaker.ResumeAt,
         };
     }
 

@@ -22,7 +22,7 @@ public sealed record ProspectRecord
 {
     [Id(0)] public required string Id { get; init; }
     [Id(1)] public string? ProfileUrl { get; init; }
-    /// <summary>0-based index of the current step (equals the step count when done).</summary>
+    /// <summary>0-based index of the current step (the last step's index when done).</summary>
     [Id(2)] public int StepIndex { get; init; }
     [Id(3)] public ProspectStatus Status { get; init; }
     [Id(4)] public Reason Reason { get; init; }

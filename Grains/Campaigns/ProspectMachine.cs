@@ -13,16 +13,28 @@ public static class ProspectMachine
     public static readonly TimeSpan BreakerFallback = TimeSpan.FromMinutes(10);
     /// <summary>Blocked prospects (account status, storage down) are looked at again this often.</summary>
     public static readonly TimeSpan BlockedRecheck = TimeSpan.FromMinutes(5);
+    /// <summary>Prospects blocked because storage was unreachable are looked at again this often.</summary>
+    public static readonly TimeSpan StorageRecheck = TimeSpan.FromSeconds(15);
     public static readonly TimeSpan RetryBase = TimeSpan.FromMinutes(1);
     public static readonly TimeSpan RetryCap = TimeSpan.FromHours(1);
 
-    public static ProspectRecord Enrol(ProspectInput input, IReadOnlyList<StepDefinition> steps, DateTimeOffset now) => new()
+    public static ProspectRecord Enrol(ProspectInput input, IReadOnlyList<StepDefinition> steps, DateTimeOffset now) =>
+        AtStep(new ProspectRecord { Id = input.Id, ProfileUrl = input.ProfileUrl }, 0, steps, now);
+
+    /// <summary>Puts a prospect at the start of step <paramref name="index"/>: due now, or waiting for the step's delay.</summary>
+    private static ProspectRecord AtStep(ProspectRecord p, int index, IReadOnlyList<StepDefinition> steps, DateTimeOffset now)
     {
-        Id = input.Id,
-        ProfileUrl = input.ProfileUrl,
-        Status = ProspectStatus.Due,
-        WakeAt = now + TimeSpan.FromMinutes(steps.Count > 0 ? steps[0].DelayMinutes : 0),
-    };
+        var delay = TimeSpan.FromMinutes(index < steps.Count ? steps[index].DelayMinutes : 0);
+        return p with
+        {
+            StepIndex = index,
+            Status = delay > TimeSpan.Zero ? ProspectStatus.Waiting : ProspectStatus.Due,
+            Reason = delay > TimeSpan.Zero ? Reason.StepDelay : Reason.None,
+            ResumeAt = delay > TimeSpan.Zero ? now + delay : null,
+            WakeAt = now + delay,
+            Attempts = 0,
+        };
+    }
 
     public static bool IsDue(ProspectRecord p, DateTimeOffset now) =>
         p.Status is ProspectStatus.Due or ProspectStatus.Waiting && p.WakeAt is { } wake && wake <= now;
@@ -35,15 +47,7 @@ public static class ProspectMachine
                 var next = p.StepIndex + 1;
                 return (next >= steps.Count
                     ? p with { StepIndex = next - 1, Status = ProspectStatus.Done, Reason = Reason.None, ResumeAt = null, WakeAt = null, Attempts = 0 }
-                    : p with
-                    {
-                        StepIndex = next,
-                        Status = ProspectStatus.Due,
-                        Reason = steps[next].DelayMinutes > 0 ? Reason.StepDelay : Reason.None,
-                        ResumeAt = null,
-                        WakeAt = now + TimeSpan.FromMinutes(steps[next].DelayMinutes),
-                        Attempts = 0,
-                    }, new ProspectEffect(CountSent: !result.Replayed, EmitSkip: false, CountFailed: false));
+                    : AtStep(p, next, steps, now), new ProspectEffect(CountSent: !result.Replayed, EmitSkip: false, CountFailed: false));
 
             case DispatchStatus.Skipped:
                 // The step state is preserved: same step, waiting for the breaker. One skip event per trip.
@@ -59,7 +63,9 @@ public static class ProspectMachine
                 return (p with { Status = ProspectStatus.Waiting, Reason = result.Reason, ResumeAt = result.ResumeAt, WakeAt = result.ResumeAt ?? now + BlockedRecheck }, default);
 
             case DispatchStatus.Blocked:
-                return (p with { Status = ProspectStatus.Waiting, Reason = result.Reason, ResumeAt = result.ResumeAt, WakeAt = now + BlockedRecheck }, default);
+                // Storage trouble is usually brief: look again soon. Account status needs a person: look rarely.
+                var recheck = result.Reason == Reason.StorageUnavailable ? StorageRecheck : BlockedRecheck;
+                return (p with { Status = ProspectStatus.Waiting, Reason = result.Reason, ResumeAt = result.ResumeAt, WakeAt = now + recheck }, default);
 
             case DispatchStatus.Retry:
                 var attempts = p.Attempts + 1;

@@ -13,6 +13,15 @@ public enum SimulatedFault
     Garbage,
 }
 
+/// <summary>What a prospect did after a delivered action, as the simulator's outcome feed reports it.</summary>
+public enum SimulatedOutcomeKind
+{
+    /// <summary>The prospect accepted a connection invite.</summary>
+    Accepted,
+    /// <summary>The prospect replied to a message or an InMail.</summary>
+    Replied,
+}
+
 /// <summary>Settings of one simulated account; null fields keep their value.</summary>
 public sealed record SimulatedAccountSettings
 {
@@ -20,6 +29,13 @@ public sealed record SimulatedAccountSettings
     public int? InviteWeeklyLimit { get; init; }
     public AccountStatus? Status { get; init; }
     public SimulatedFault? Fault { get; init; }
+    /// <summary>Delay before every answer. The action itself is performed on arrival, so a caller that
+    /// gives up during the delay leaves a performed action behind: the "outcome unknown" case.</summary>
+    public TimeSpan? Latency { get; init; }
+    /// <summary>Probability (0..1) that a delivered invite is accepted.</summary>
+    public double? AcceptRate { get; init; }
+    /// <summary>Probability (0..1) that a delivered message or InMail gets a reply.</summary>
+    public double? ReplyRate { get; init; }
     /// <summary>When out of credits, answer with LinkedIn's ambiguous refusal instead of "Not enough credits".</summary>
     public bool? AmbiguousCreditRefusals { get; init; }
     /// <summary>Prospects that cannot receive anything on this account.</summary>
@@ -29,20 +45,42 @@ public sealed record SimulatedAccountSettings
 /// <summary>A snapshot of one simulated account, in the shape of API.md §4.</summary>
 public sealed record SimulatedAccountView(
     string Id, int InMailCredits, AccountStatus Status, SimulatedFault Fault,
-    IReadOnlyDictionary<ActionType, int> Calls, IReadOnlyDictionary<ActionType, int> Delivered, int DuplicateKeys);
+    IReadOnlyDictionary<ActionType, int> Calls, IReadOnlyDictionary<ActionType, int> Delivered, int DuplicateKeys)
+{
+    public int InviteWeeklyLimit { get; init; }
+    public TimeSpan Latency { get; init; }
+    public double AcceptRate { get; init; }
+    public double ReplyRate { get; init; }
+    public bool AmbiguousCreditRefusals { get; init; }
+}
+
+/// <summary>One entry of an account's outcome feed; <see cref="Seq"/> starts at 1 and grows by one per entry.</summary>
+public sealed record SimulatedOutcome(long Seq, string ProspectId, SimulatedOutcomeKind Kind, ActionType Action, DateTimeOffset At);
 
 /// <summary>
-/// A LinkedIn stand-in living in the silo's process (the embedded default and the tests): per-account
-/// InMail credits renewing to 50 on the 1st of each month 00:00 UTC, a rolling weekly invitation limit,
-/// account status, injected faults and LinkedIn's ambiguous InMail refusal. It answers in the same wire
-/// format as the HTTP simulator, so the real classifier runs on every answer.
+/// What the simulator does with one request: the answer, and how long to wait before giving it.
+/// An answer whose transport is <see cref="TransportOutcome.TimedOut"/> must never be given at all.
+/// </summary>
+public sealed record SimulatedCall(UpstreamAnswer Answer, TimeSpan Latency);
+
+/// <summary>
+/// A LinkedIn stand-in: per-account InMail credits renewing to 50 on the 1st of each month 00:00 UTC,
+/// a rolling weekly invitation limit, account status, injected faults and latency, LinkedIn's ambiguous
+/// InMail refusal, and accepts/replies after deliveries. It lives in the silo's process (the embedded
+/// default and the tests) and behind the HTTP simulator service, in the same wire format, so the real
+/// classifier runs on every answer and both behave identically.
 /// </summary>
 public sealed class SimulatedLinkedIn(TimeProvider time) : ILinkedInUpstream
 {
     public const int MonthlyInMailCredits = 50;
     public const int DefaultInviteWeeklyLimit = 100;
 
+    /// <summary>The outcome feed keeps this many entries per account; older ones are dropped (bounded memory).</summary>
+    public const int MaxOutcomesKept = 10_000;
+
     private readonly ConcurrentDictionary<string, SimAccount> _accounts = new(StringComparer.Ordinal);
+
+    public TimeProvider Time => time;
 
     public SimulatedAccountView Configure(string accountId, SimulatedAccountSettings settings)
     {
@@ -54,6 +92,9 @@ public sealed class SimulatedLinkedIn(TimeProvider time) : ILinkedInUpstream
             if (settings.InviteWeeklyLimit is { } limit) account.InviteWeeklyLimit = limit;
             if (settings.Status is { } status) account.Status = status;
             if (settings.Fault is { } fault) account.Fault = fault;
+            if (settings.Latency is { } latency) account.Latency = latency;
+            if (settings.AcceptRate is { } accept) account.AcceptRate = accept;
+            if (settings.ReplyRate is { } reply) account.ReplyRate = reply;
             if (settings.AmbiguousCreditRefusals is { } ambiguous) account.Ambiguous = ambiguous;
             if (settings.UnreachableRecipients is { } unreachable) account.Unreachable = [.. unreachable];
             return account.View(accountId);
@@ -70,19 +111,48 @@ public sealed class SimulatedLinkedIn(TimeProvider time) : ILinkedInUpstream
         }
     }
 
-    public async Task<UpstreamAnswer> SendAsync(UpstreamRequest request, CancellationToken cancellationToken)
+    /// <summary>The account's outcomes with a sequence number above <paramref name="since"/>, oldest first, at most <paramref name="limit"/>.</summary>
+    public IReadOnlyList<SimulatedOutcome> Outcomes(string accountId, long since, int limit)
     {
-        var account = Get(request.AccountId);
-        UpstreamAnswer answer;
+        var account = Get(accountId);
         lock (account)
         {
-            answer = account.Handle(request, time.GetUtcNow());
+            return [.. account.Outcomes.Where(o => o.Seq > since).Take(limit)];
         }
-        if (answer.Transport == TransportOutcome.TimedOut)
+    }
+
+    /// <summary>Performs one request on the account's model and says how to answer it (shared by both transports).</summary>
+    public SimulatedCall Perform(UpstreamRequest request)
+    {
+        var account = Get(request.AccountId);
+        lock (account)
         {
-            await Task.Yield();
+            return new SimulatedCall(account.Handle(request, time.GetUtcNow()), account.Latency);
         }
-        return answer;
+    }
+
+    public async Task<UpstreamAnswer> SendAsync(UpstreamRequest request, CancellationToken cancellationToken)
+    {
+        var call = Perform(request);
+        if (call.Answer.Transport == TransportOutcome.TimedOut)
+        {
+            // In process there is nothing to hold: the caller sees what its own timeout would produce.
+            await Task.Yield();
+            return call.Answer;
+        }
+        if (call.Latency > TimeSpan.Zero)
+        {
+            try
+            {
+                // Real time on purpose: latency is a property of the wire, not of the simulated calendar.
+                await Task.Delay(call.Latency, TimeProvider.System, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return UpstreamAnswer.TimedOut;
+            }
+        }
+        return call.Answer;
     }
 
     private SimAccount Get(string accountId) => _accounts.GetOrAdd(accountId, _ => new SimAccount());
@@ -93,6 +163,9 @@ public sealed class SimulatedLinkedIn(TimeProvider time) : ILinkedInUpstream
         public int InviteWeeklyLimit = DefaultInviteWeeklyLimit;
         public AccountStatus Status = AccountStatus.Connected;
         public SimulatedFault Fault = SimulatedFault.None;
+        public TimeSpan Latency = TimeSpan.Zero;
+        public double AcceptRate;
+        public double ReplyRate;
         public bool Ambiguous;
         public HashSet<string> Unreachable = [];
         public DateTimeOffset? RenewedFor;
@@ -100,6 +173,8 @@ public sealed class SimulatedLinkedIn(TimeProvider time) : ILinkedInUpstream
         public readonly Dictionary<ActionType, int> Delivered = [];
         public readonly HashSet<string> DeliveredKeys = new(StringComparer.Ordinal);
         public readonly Queue<DateTimeOffset> Invites = new();
+        public readonly Queue<SimulatedOutcome> Outcomes = new();
+        public long LastOutcomeSeq;
         public int DuplicateKeys;
 
         public void Renew(DateTimeOffset now)
@@ -161,11 +236,39 @@ public sealed class SimulatedLinkedIn(TimeProvider time) : ILinkedInUpstream
             }
             Delivered[request.Action] = Delivered.GetValueOrDefault(request.Action) + 1;
             DeliveredKeys.Add(request.IdempotencyKey);
+            RollOutcome(request, now);
             return new UpstreamAnswer(200, JsonSerializer.Serialize(new { result = WireCodes.Delivered, actionId = Guid.NewGuid().ToString("N") }));
         }
 
+        private void RollOutcome(UpstreamRequest request, DateTimeOffset now)
+        {
+            var (kind, rate) = request.Action switch
+            {
+                ActionType.Invite => (SimulatedOutcomeKind.Accepted, AcceptRate),
+                ActionType.Message or ActionType.InMail => (SimulatedOutcomeKind.Replied, ReplyRate),
+                _ => (default(SimulatedOutcomeKind), 0.0),
+            };
+            // NextDouble is in [0, 1): a rate of 1 always fires, a rate of 0 never does.
+            if (rate <= 0 || Random.Shared.NextDouble() >= rate)
+            {
+                return;
+            }
+            Outcomes.Enqueue(new SimulatedOutcome(++LastOutcomeSeq, request.ProspectId, kind, request.Action, now));
+            while (Outcomes.Count > MaxOutcomesKept)
+            {
+                Outcomes.Dequeue();
+            }
+        }
+
         public SimulatedAccountView View(string id) =>
-            new(id, InMailCredits, Status, Fault, new Dictionary<ActionType, int>(Calls), new Dictionary<ActionType, int>(Delivered), DuplicateKeys);
+            new(id, InMailCredits, Status, Fault, new Dictionary<ActionType, int>(Calls), new Dictionary<ActionType, int>(Delivered), DuplicateKeys)
+            {
+                InviteWeeklyLimit = InviteWeeklyLimit,
+                Latency = Latency,
+                AcceptRate = AcceptRate,
+                ReplyRate = ReplyRate,
+                AmbiguousCreditRefusals = Ambiguous,
+            };
 
         private static UpstreamAnswer Error(int status, string code, string message) =>
             new(status, JsonSerializer.Serialize(new { error = code, message }));
