@@ -37,13 +37,20 @@ stop_all() {
 }
 trap stop_all INT TERM EXIT
 
-for project in Silo Client; do dotnet build "$project" -c Release -v quiet -nologo; done
+for project in Simulator Silo Client; do dotnet build "$project" -c Release -v quiet -nologo; done
+
+# The LinkedIn simulator: one stand-in shared by every silo (API.md §4).
+dotnet Simulator/bin/Release/net10.0/OrleansBreaker.Simulator.dll --urls http://127.0.0.1:5090 &
+pids+=($!)
+export Upstream__Provider=Http Upstream__BaseUrl=http://127.0.0.1:5090
 
 if [ "$postgres" -eq 1 ]; then
-    echo "OrleansBreaker: $silos silo(s) on PostgreSQL; admin key: $Auth__AdminKey"
+    echo "OrleansBreaker: $silos silo(s) on PostgreSQL; simulator http://127.0.0.1:5090; admin key: $Auth__AdminKey"
     args=(--silos "$silos"); [ "$reset" -eq 1 ] && args+=(--reset); [ "$demo" = false ] && args+=(--no-demo)
-    trap - INT TERM EXIT
-    exec deploy/local-cluster.sh "${args[@]}"
+    deploy/local-cluster.sh "${args[@]}" &
+    pids+=($!)
+    wait -n "${pids[@]}"
+    exit
 fi
 
 Orleans__SiloPort=11111 Orleans__GatewayPort=30000 Demo__Enabled=$demo dotnet Silo/bin/Release/net10.0/OrleansBreaker.Silo.dll &
@@ -53,6 +60,7 @@ echo
 echo "OrleansBreaker: 1 silo, in-memory storage"
 echo "  admin key:   $Auth__AdminKey"
 echo "  gateway:     127.0.0.1:30000"
+echo "  simulator:   http://127.0.0.1:5090 (e.g. curl http://127.0.0.1:5090/sim/accounts/alice)"
 echo "  inspect:     dotnet Client/bin/Release/net10.0/OrleansBreaker.Client.dll demo"
 echo "Ctrl-C stops everything."
 wait -n "${pids[@]}"

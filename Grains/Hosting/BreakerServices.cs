@@ -24,7 +24,15 @@ public static class BreakerServices
         services.AddKeyedSingleton<TimeProvider>(ReminderTimeProviderNames.Reminders, (sp, _) => sp.GetRequiredKeyedService<TimeProvider>(ClockKey));
 
         services.AddSingleton(sp => new SimulatedLinkedIn(sp.GetRequiredKeyedService<TimeProvider>(ClockKey)));
-        services.AddSingleton<ILinkedInUpstream>(sp => sp.GetRequiredService<SimulatedLinkedIn>());
+        if (string.Equals(configuration["Upstream:Provider"], "Http", StringComparison.OrdinalIgnoreCase))
+        {
+            // One LinkedIn stand-in (or provider) shared by every silo, over HTTP.
+            services.AddHttpLinkedInUpstream(configuration);
+        }
+        else
+        {
+            services.AddSingleton<ILinkedInUpstream>(sp => sp.GetRequiredService<SimulatedLinkedIn>());
+        }
 
         var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
         if (storage.Provider == StorageProvider.Postgres && !string.IsNullOrWhiteSpace(storage.ConnectionString))

@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OrleansBreaker.Upstream;
@@ -13,6 +15,7 @@ internal sealed partial class DemoWorkspace(
     IGrainFactory grains,
     SimulatedLinkedIn linkedIn,
     IHostApplicationLifetime lifetime,
+    IConfiguration configuration,
     ILogger<DemoWorkspace> logger) : BackgroundService
 {
     public const string WorkspaceId = "demo";
@@ -61,7 +64,16 @@ internal sealed partial class DemoWorkspace(
     private async Task SeedAsync()
     {
         // alice has only 3 InMail credits left this month: she trips within seconds.
-        linkedIn.Configure("alice", new SimulatedAccountSettings { InMailCredits = 3 });
+        if (configuration["Upstream:BaseUrl"] is { Length: > 0 } simulator
+            && string.Equals(configuration["Upstream:Provider"], "Http", StringComparison.OrdinalIgnoreCase))
+        {
+            using var http = new HttpClient { BaseAddress = new Uri(simulator) };
+            (await http.PutAsJsonAsync("/sim/accounts/alice", new { inMailCredits = 3 })).EnsureSuccessStatusCode();
+        }
+        else
+        {
+            linkedIn.Configure("alice", new SimulatedAccountSettings { InMailCredits = 3 });
+        }
         await Account("alice").ConfigureAsync(new AccountSettings { TimeZone = "Europe/Paris" });
         await Account("bob").ConfigureAsync(new AccountSettings { TimeZone = "America/New_York" });
 
