@@ -28,6 +28,8 @@ if [ "$silos" -gt 1 ] && [ "$postgres" -eq 0 ]; then
     postgres=1
 fi
 
+# The simulation profile: demo workspace, fast 24/7 pacing (Silo/appsettings.Development.json).
+export DOTNET_ENVIRONMENT=${DOTNET_ENVIRONMENT:-Development}
 export Auth__AdminKey=${Auth__AdminKey:-$(head -c 18 /dev/urandom | base64 | tr '+/' '-_')}
 pids=()
 stop_all() {
