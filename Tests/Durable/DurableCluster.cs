@@ -1,0 +1,138 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Orleans.Configuration;
+using Orleans.TestingHost;
+using OrleansBreaker.Hosting;
+using OrleansBreaker.Silo.Hosting;
+using OrleansBreaker.Tests.Postgres;
+using OrleansBreaker.Upstream;
+
+namespace OrleansBreaker.Tests.Durable;
+
+/// <summary>
+/// The product's own silo set-up on PostgreSQL (ADO.NET clustering, grain storage, reminders, the
+/// PostgreSQL event log), with a fake clock and one in-process LinkedIn shared by every silo of
+/// the process, so a test can see exactly what reached "LinkedIn" whichever silo sent it.
+/// </summary>
+public sealed class DurableSiloConfigurator : ISiloConfigurator
+{
+    public const string ConnectionStringKey = "BreakerTests:DurableConnectionString";
+
+    public static FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 20, 9, 0, 0, TimeSpan.Zero));
+
+    public static SimulatedLinkedIn LinkedIn { get; } = new(Time);
+
+    public void Configure(ISiloBuilder siloBuilder)
+    {
+        var connectionString = siloBuilder.Configuration[ConnectionStringKey]
+            ?? throw new InvalidOperationException($"{ConnectionStringKey} is not configured.");
+        siloBuilder.UseBreakerPostgres(connectionString);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Storage:Provider"] = "Postgres",
+            ["Storage:ConnectionString"] = connectionString,
+            ["Dispatch:AutoDispatch"] = "false",
+        }).Build();
+        siloBuilder.Services.AddBreakerServices(configuration);
+        siloBuilder.Services.AddKeyedSingleton<TimeProvider>(BreakerServices.ClockKey, Time);
+        siloBuilder.Services.AddSingleton(LinkedIn);
+        siloBuilder.Services.AddSingleton<ILinkedInUpstream>(LinkedIn);
+        siloBuilder.Configure<ClusterMembershipOptions>(o =>
+        {
+            // Declare a killed silo dead within seconds, so its grains move on quickly.
+            o.ProbeTimeout = TimeSpan.FromSeconds(1);
+            o.NumMissedProbesLimit = 2;
+            o.NumVotesForDeathDeclaration = 1;
+            o.TableRefreshTimeout = TimeSpan.FromSeconds(1);
+            o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(1);
+        });
+    }
+}
+
+public sealed class DurableClientConfigurator : IClientBuilderConfigurator
+{
+    public void Configure(IConfiguration configuration, IClientBuilder clientBuilder) =>
+        clientBuilder.UseAdoNetClustering(options =>
+        {
+            options.Invariant = "Npgsql";
+            options.ConnectionString = configuration[DurableSiloConfigurator.ConnectionStringKey];
+        });
+}
+
+/// <summary>Builds product clusters on one database; the same ServiceId each time, so a new cluster finds the old state.</summary>
+public static class DurableCluster
+{
+    public static async Task<TestCluster> StartAsync(string connectionString, short silos, string serviceId, string? clusterId = null)
+    {
+        var builder = new TestClusterBuilder(silos);
+        builder.Options.UseTestClusterMembership = false;
+        builder.Options.ServiceId = serviceId;
+        builder.Options.ClusterId = clusterId ?? "c-" + Guid.NewGuid().ToString("N")[..8];
+        builder.ConfigureHostConfiguration(c => c.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [DurableSiloConfigurator.ConnectionStringKey] = connectionString,
+        }));
+        builder.AddSiloBuilderConfigurator<DurableSiloConfigurator>();
+        builder.AddClientBuilderConfigurator<DurableClientConfigurator>();
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return cluster;
+    }
+
+    public static async Task StopAsync(TestCluster cluster)
+    {
+        await cluster.StopAllSilosAsync();
+        await cluster.DisposeAsync();
+    }
+
+    /// <summary>Advances the shared fake clock in steps, letting reminders due on the way fire.</summary>
+    public static async Task AdvanceAsync(TimeSpan by, TimeSpan step)
+    {
+        var end = DurableSiloConfigurator.Time.GetUtcNow() + by;
+        while (DurableSiloConfigurator.Time.GetUtcNow() < end)
+        {
+            var next = DurableSiloConfigurator.Time.GetUtcNow() + step;
+            DurableSiloConfigurator.Time.SetUtcNow(next < end ? next : end);
+            await Task.Delay(50);
+        }
+        await Task.Delay(300);
+    }
+
+    /// <summary>Retries a call through silo failures (a killed silo's grains reactivate elsewhere within seconds).</summary>
+    public static async Task<T> RetryAsync<T>(Func<Task<T>> call, int attempts = 40)
+    {
+        for (var i = 1; ; i++)
+        {
+            try
+            {
+                return await call();
+            }
+            catch (Exception) when (i < attempts)
+            {
+                await Task.Delay(250);
+            }
+        }
+    }
+
+    public static async Task<bool> EventuallyAsync(Func<Task<bool>> condition, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                if (await condition())
+                {
+                    return true;
+                }
+            }
+            catch (Exception)
+            {
+                // a silo on its way out; ask again
+            }
+            await Task.Delay(200);
+        }
+        return await condition();
+    }
+}

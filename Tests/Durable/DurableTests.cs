@@ -1,0 +1,247 @@
+using Orleans.Runtime;
+using Orleans.TestingHost;
+using OrleansBreaker.Tests.Postgres;
+using OrleansBreaker.Upstream;
+
+namespace OrleansBreaker.Tests.Durable;
+
+[CollectionDefinition(Name)]
+public sealed class DurableCollection
+{
+    /// <summary>These tests share one fake clock: they run one at a time.</summary>
+    public const string Name = "Durable";
+}
+
+/// <summary>Three silos on PostgreSQL; each test gets its own database and cluster.</summary>
+[Collection(DurableCollection.Name)]
+public sealed class SiloFailureTests : IAsyncLifetime
+{
+    private readonly string _ws = "ws-" + Guid.NewGuid().ToString("N")[..8];
+    private string _connectionString = "";
+    private TestCluster _cluster = null!;
+
+    private IGrainFactory Grains => _cluster.GrainFactory;
+
+    public async Task InitializeAsync()
+    {
+        var server = await PostgresServer.SharedAsync();
+        _connectionString = await server.CreateDatabaseAsync("silofailure");
+        _cluster = await DurableCluster.StartAsync(_connectionString, 3, "svc-" + Guid.NewGuid().ToString("N")[..8]);
+    }
+
+    public Task DisposeAsync() => DurableCluster.StopAsync(_cluster);
+
+    private IAccountGrain Account(string id) => Grains.GetGrain<IAccountGrain>(GrainKeys.Scoped(_ws, id));
+
+    private ICampaignGrain Campaign(string id) => Grains.GetGrain<ICampaignGrain>(GrainKeys.Scoped(_ws, id));
+
+    private async Task<ICampaignGrain> CampaignAsync(string id, string account, ActionType action, int prospects)
+    {
+        var campaign = Campaign(id);
+        await campaign.ConfigureAsync(new CampaignSettings { AccountId = account, Steps = [new StepDefinition(action)] });
+        await campaign.AddProspectsAsync([.. Enumerable.Range(1, prospects).Select(i => new ProspectInput($"{id}-p{i}", null))]);
+        return campaign;
+    }
+
+    [Fact]
+    public async Task KillingTheSiloHostingATrippedAccount_KeepsTheBreaker_AndItsResetFiresOnAnotherSilo()
+    {
+        var accountId = "a-" + Guid.NewGuid().ToString("N")[..8];
+        DurableSiloConfigurator.LinkedIn.Configure(accountId, new SimulatedAccountSettings { InMailCredits = 0 });
+        await Account(accountId).ConfigureAsync(new AccountSettings());
+        var campaign = await CampaignAsync("inmail", accountId, ActionType.InMail, 2);
+        await campaign.RunDueAsync();
+        var tripped = (await Account(accountId).GetViewAsync()).Breakers[ActionType.InMail];
+        Assert.Equal(BreakerState.Open, tripped.State);
+
+        var host = await Grains.GetGrain<IManagementGrain>(0).GetActivationAddress(Account(accountId));
+        Assert.NotNull(host);
+        await _cluster.KillSiloAsync(_cluster.GetSiloForAddress(host!)!);
+
+        var survived = (await DurableCluster.RetryAsync(() => Account(accountId).GetViewAsync())).Breakers[ActionType.InMail];
+        Assert.Equal(tripped, survived);
+        var newHost = await Grains.GetGrain<IManagementGrain>(0).GetActivationAddress(Account(accountId));
+        Assert.NotEqual(host, newHost);
+
+        var resumeAt = tripped.ResumeAt!.Value;
+        await DurableCluster.AdvanceAsync(resumeAt - DurableSiloConfigurator.Time.GetUtcNow() - TimeSpan.FromMinutes(10), TimeSpan.FromHours(6));
+        await DurableCluster.AdvanceAsync(TimeSpan.FromMinutes(20), TimeSpan.FromMinutes(1));
+        Assert.True(await DurableCluster.EventuallyAsync(async () =>
+            (await Account(accountId).GetViewAsync()).Breakers[ActionType.InMail].State != BreakerState.Open, TimeSpan.FromSeconds(30)));
+        Assert.True(await DurableCluster.EventuallyAsync(async () =>
+            (await campaign.GetProspectAsync("inmail-p2"))!.Status == ProspectStatus.Due, TimeSpan.FromSeconds(15)));
+        await campaign.RunDueAsync();
+        Assert.Equal(2, (await campaign.GetViewAsync()).Counters.Sent);
+    }
+
+    [Fact]
+    public async Task KillingSilosRepeatedlyDuringDispatch_NeverDeliversAKeyTwice_AndLosesNoTrip()
+    {
+        var accounts = Enumerable.Range(1, 6).Select(i => $"k{i}-" + Guid.NewGuid().ToString("N")[..6]).ToList();
+        var campaigns = new List<(string Account, ICampaignGrain Campaign)>();
+        foreach (var (accountId, i) in accounts.Select((a, i) => (a, i)))
+        {
+            DurableSiloConfigurator.LinkedIn.Configure(accountId, new SimulatedAccountSettings { InMailCredits = 1 });
+            await Account(accountId).ConfigureAsync(new AccountSettings());
+            campaigns.Add((accountId, await CampaignAsync($"inv{i}", accountId, ActionType.Invite, 12)));
+            campaigns.Add((accountId, await CampaignAsync($"inm{i}", accountId, ActionType.InMail, 4)));
+        }
+
+        using var stop = new CancellationTokenSource();
+        var dispatch = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await Task.WhenAll(campaigns.Select(async c =>
+                {
+                    try { await c.Campaign.RunDueAsync(); } catch (Exception) { /* a silo is dying: the next round retries */ }
+                }));
+            }
+        });
+        for (var kill = 0; kill < 2; kill++)
+        {
+            await Task.Delay(400);
+            var victim = _cluster.Silos[^1];
+            await _cluster.KillSiloAsync(victim);
+            await _cluster.StartAdditionalSiloAsync();
+        }
+        await Task.Delay(500);
+        stop.Cancel();
+        await dispatch;
+
+        // Let everything settle, then finish the work with the surviving cluster.
+        for (var round = 0; round < 10; round++)
+        {
+            foreach (var (_, campaign) in campaigns)
+            {
+                await DurableCluster.RetryAsync(campaign.RunDueAsync);
+            }
+        }
+
+        foreach (var accountId in accounts)
+        {
+            var linkedIn = DurableSiloConfigurator.LinkedIn.View(accountId);
+            Assert.Equal(0, linkedIn.DuplicateKeys);
+            var view = await DurableCluster.RetryAsync(() => Account(accountId).GetViewAsync());
+            Assert.Equal(BreakerState.Open, view.Breakers[ActionType.InMail].State); // the trip survived (or re-armed on the next refusal)
+            Assert.Equal(1, linkedIn.Delivered[ActionType.InMail]);
+        }
+        foreach (var (accountId, campaign) in campaigns)
+        {
+            var view = await DurableCluster.RetryAsync(campaign.GetViewAsync);
+            var statuses = new List<ProspectStatus>();
+            for (var p = 1; p <= view.Prospects; p++)
+            {
+                statuses.Add((await campaign.GetProspectAsync($"{view.Id}-p{p}"))!.Status);
+            }
+            var delivered = DurableSiloConfigurator.LinkedIn.View(accountId).Delivered.GetValueOrDefault(view.Steps[0].Action);
+            var done = statuses.Count(s => s == ProspectStatus.Done);
+            var unknown = statuses.Count(s => s == ProspectStatus.Unknown);
+            Assert.InRange(delivered, done, done + unknown); // every Done was delivered once; an Unknown may or may not have been
+            if (view.Steps[0].Action == ActionType.Invite)
+            {
+                Assert.Equal(12, done + unknown);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task RestartingTheWholeCluster_KeepsBreakersCapsIntentsAndWaitingProspects()
+    {
+        var accountId = "r-" + Guid.NewGuid().ToString("N")[..8];
+        DurableSiloConfigurator.LinkedIn.Configure(accountId, new SimulatedAccountSettings { InMailCredits = 0 });
+        await Account(accountId).ConfigureAsync(new AccountSettings
+        {
+            TimeZone = "Europe/Paris",
+            Limits = new Dictionary<ActionType, CapLimits> { [ActionType.Invite] = new(3, 100) },
+        });
+        var invites = await CampaignAsync("inv", accountId, ActionType.Invite, 5);
+        var inMail = await CampaignAsync("inm", accountId, ActionType.InMail, 2);
+        await invites.RunDueAsync();
+        await inMail.RunDueAsync();
+        var replayKey = new DispatchCommand { CampaignId = "direct", ProspectId = "x", Step = 0, Action = ActionType.Message };
+        Assert.Equal(DispatchStatus.Sent, (await Account(accountId).DispatchAsync(replayKey)).Status);
+        var before = await Account(accountId).GetViewAsync();
+        var invitesBefore = await invites.GetViewAsync();
+        var waitingBefore = await invites.GetProspectAsync("inv-p5");
+        var inMailWaitingBefore = await inMail.GetProspectAsync("inm-p2");
+        var callsBefore = DurableSiloConfigurator.LinkedIn.View(accountId).Calls.Values.Sum();
+
+        var serviceId = _cluster.Options.ServiceId;
+        await DurableCluster.StopAsync(_cluster);
+        _cluster = await DurableCluster.StartAsync(_connectionString, 2, serviceId);
+        invites = Campaign("inv"); // references of the old cluster's client are gone with it
+        inMail = Campaign("inm");
+
+        var after = await Account(accountId).GetViewAsync();
+        Assert.Equal(before.Breakers, after.Breakers);
+        Assert.Equal(before.Usage[ActionType.Invite], after.Usage[ActionType.Invite]); // re-derived from the event log
+        Assert.Equal(3, after.Usage[ActionType.Invite].Today);
+        Assert.Equal(invitesBefore.Counters, (await invites.GetViewAsync()).Counters);
+        Assert.Equal(waitingBefore, await invites.GetProspectAsync("inv-p5"));
+        Assert.Equal((ProspectStatus.Waiting, Reason.CapReached), (waitingBefore!.Status, waitingBefore.Reason));
+        Assert.Equal(inMailWaitingBefore, await inMail.GetProspectAsync("inm-p2"));
+        var replay = await Account(accountId).DispatchAsync(replayKey);
+        Assert.True(replay.Replayed);
+        Assert.Equal(DispatchStatus.Sent, replay.Status);
+        Assert.Equal(0, await invites.RunDueAsync()); // still capped until local midnight
+        Assert.Equal(callsBefore, DurableSiloConfigurator.LinkedIn.View(accountId).Calls.Values.Sum());
+    }
+}
+
+/// <summary>PostgreSQL itself goes away during dispatch: nothing is sent, and dispatch resumes by itself.</summary>
+[Collection(DurableCollection.Name)]
+public sealed class DatabaseOutageTests : IAsyncLifetime
+{
+    private PostgresServer _server = null!;
+    private TestCluster _cluster = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await PostgresServer.StartNewAsync();
+        var connectionString = await _server.CreateDatabaseAsync("outage");
+        _cluster = await DurableCluster.StartAsync(connectionString, 1, "svc-" + Guid.NewGuid().ToString("N")[..8]);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (!_server.IsRunning)
+        {
+            await _server.StartAsync();
+        }
+        await DurableCluster.StopAsync(_cluster);
+        await _server.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task DatabaseDown_NothingIsSent_ProspectsSayWhy_AndDispatchResumesWhenItReturns()
+    {
+        var ws = "ws-" + Guid.NewGuid().ToString("N")[..8];
+        var accountId = "o-" + Guid.NewGuid().ToString("N")[..8];
+        var account = _cluster.GrainFactory.GetGrain<IAccountGrain>(GrainKeys.Scoped(ws, accountId));
+        await account.ConfigureAsync(new AccountSettings());
+        var campaign = _cluster.GrainFactory.GetGrain<ICampaignGrain>(GrainKeys.Scoped(ws, "msgs"));
+        await campaign.ConfigureAsync(new CampaignSettings { AccountId = accountId, Steps = [new StepDefinition(ActionType.Message, DelayMinutes: 1)] });
+        await campaign.AddProspectsAsync([new ProspectInput("p1", null), new ProspectInput("p2", null)]);
+        Assert.Equal(0, await campaign.RunDueAsync()); // waiting for the step delay
+
+        await _server.StopAsync();
+        await DurableCluster.AdvanceAsync(TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(1));
+        await Record.ExceptionAsync(campaign.RunDueAsync); // the campaign cannot save either; that is fine
+
+        var prospect = await campaign.GetProspectAsync("p1");
+        Assert.Equal((ProspectStatus.Waiting, Reason.StorageUnavailable), (prospect!.Status, prospect.Reason));
+        Assert.False(DurableSiloConfigurator.LinkedIn.View(accountId).Calls.ContainsKey(ActionType.Message));
+        Assert.Single(_cluster.GetActiveSilos()); // no crash loop
+
+        await _server.StartAsync();
+        await DurableCluster.AdvanceAsync(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(15));
+        Assert.True(await DurableCluster.EventuallyAsync(async () =>
+        {
+            await campaign.RunDueAsync();
+            return (await campaign.GetViewAsync()).Counters.Sent == 2;
+        }, TimeSpan.FromSeconds(30)));
+        Assert.Equal(2, DurableSiloConfigurator.LinkedIn.View(accountId).Delivered[ActionType.Message]);
+        Assert.Equal(0, DurableSiloConfigurator.LinkedIn.View(accountId).DuplicateKeys);
+    }
+}

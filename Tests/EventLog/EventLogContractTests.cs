@@ -1,0 +1,396 @@
+using Npgsql;
+using OrleansBreaker.EventLog;
+using OrleansBreaker.Tests.Postgres;
+
+namespace OrleansBreaker.Tests.EventLog;
+
+/// <summary>
+/// The behaviour every <see cref="IEventLog"/> must have. Each implementation runs the same tests
+/// through a subclass; ids are unique per test, so a shared store never leaks between tests.
+/// Times are whole seconds, which every store keeps exactly.
+/// </summary>
+public abstract class EventLogContractTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 3, 2, 12, 0, 0, TimeSpan.Zero);
+
+    private readonly string _workspace = Unique("ws");
+    private readonly string _campaign = Unique("cmp");
+    private readonly string _account = Unique("acc");
+
+    protected abstract IEventLog Log { get; }
+
+    [Fact]
+    public async Task Append_AssignsIncreasingSeqInBatchOrder()
+    {
+        var first = await Log.AppendAsync([Sent(T0), Skipped(T0, Reason.CapReached), Sent(T0.AddSeconds(1))]);
+        var second = await Log.AppendAsync([Sent(T0.AddSeconds(2))]);
+
+        var seqs = first.Concat(second).Select(e => e.Seq).ToList();
+        Assert.All(seqs, s => Assert.True(s > 0));
+        Assert.Equal(seqs.Order(), seqs);
+        Assert.Equal(seqs.Count, seqs.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Append_ReturnsEventsExactlyAsReadersReturnThem()
+    {
+        var full = new EventRecord
+        {
+            At = T0,
+            Kind = EventKind.Deferred,
+            WorkspaceId = _workspace,
+            CampaignId = _campaign,
+            AccountId = _account,
+            ProspectId = "prospect-1",
+            Action = ActionType.InMail,
+            Reason = Reason.InMailCreditsExhausted,
+            Text = "Deferred: InMail (InMailCreditsExhausted) — 'quoted' text",
+            ResumeAt = T0.AddDays(3),
+            Key = Unique("key"),
+            Source = "linkedin-sync",
+        };
+        var sparse = new EventRecord { At = T0.AddSeconds(1), Kind = EventKind.SafetyModeTripped, WorkspaceId = _workspace, CampaignId = _campaign };
+
+        var appended = await Log.AppendAsync([full, sparse]);
+        var page = await Log.ReadCampaignAsync(_workspace, _campaign, new ActivityQuery());
+
+        Assert.Equal(full with { Seq = appended[0].Seq }, appended[0]);
+        Assert.Equal(sparse with { Seq = appended[1].Seq }, appended[1]);
+        Assert.Equal(appended.Reverse(), page.Items);
+        Assert.Equal(appended[0], await Log.FindByKeyAsync(_workspace, _account, full.Key));
+    }
+
+    [Fact]
+    public async Task Append_EmptyBatch_ReturnsNothingAndStoresNothing()
+    {
+        var appended = await Log.AppendAsync([]);
+
+        Assert.Empty(appended);
+        Assert.Empty((await Log.ReadCampaignAsync(_workspace, _campaign, new ActivityQuery())).Items);
+    }
+
+    [Fact]
+    public async Task Append_BatchBecomesVisibleAllAtOnce()
+    {
+        const int batchSize = 7;
+        var writer = Task.Run(async () =>
+        {
+            for (var b = 0; b < 25; b++)
+            {
+                await Log.AppendAsync([.. Enumerable.Range(0, batchSize).Select(i => Sent(T0.AddSeconds(b * batchSize + i)))]);
+            }
+        });
+
+        var observed = new List<int>();
+        while (!writer.IsCompleted)
+        {
+            observed.Add((await Log.ReadCampaignAsync(_workspace, _campaign, new ActivityQuery { Limit = 500 })).Items.Count);
+        }
+        await writer;
+        observed.Add((await Log.ReadCampaignAsync(_workspace, _campaign, new ActivityQuery { Limit = 500 })).Items.Count);
+
+        Assert.All(observed, count => Assert.Equal(0, count % batchSize));
+        Assert.Equal(25 * batchSize, observed[^1]);
+    }
+
+    [Fact]
+    public async Task Append_ConcurrentBatches_GetDistinctSeqs()
+    {
+        var batches = await Task.WhenAll(Enumerable.Range(0, 10).Select(b =>
+            Task.Run(() => Log.AppendAsync([.. Enumerable.Range(0, 5).Select(i => Sent(T0.AddSeconds(b * 5 + i)))]))));
+
+        Assert.All(batches, batch => Assert.Equal(batch.Select(e => e.Seq).Order(), batch.Select(e => e.Seq)));
+        Assert.Equal(50, batches.SelectMany(b => b).Select(e => e.Seq).Distinct().Count());
+        var stored = await Log.ReadCampaignAsync(_workspace, _campaign, new ActivityQuery { Limit = 500 });
+        Assert.Equal(batches.SelectMany(b => b).OrderByDescending(e => e.Seq), stored.Items);
+    }
+
+    [Fact]
+    public async Task ReadCampaign_ReturnsNewestFirst()
+    {
+        var appended = await Log.AppendAsync([Sent(T0), Sent(T0.AddMinutes(1))]);
+        appended = [.. appended, .. await Log.AppendAsync([Skipped(T0.AddMinutes(2), Reason.Pacing)])];
+
+        var page = await Log.ReadCampaignAsync(_workspace, _campaign, new ActivityQuery());
+
+        Assert.Equal(appended.Select(e => e.Seq).Reverse(), page.Items.Select(e => e.Seq));
+        Assert.Null(page.Next);
+    }
+
+    [Fact]
+    public async Task ReadCampaign_FiltersByKind()
+    {
+        await Log.AppendAsync([Sent(T0), Skipped(T0, Reason.CapReached), Sent(T0.AddSeconds(1)), Failed(T0, Reason.UpstreamError)]);
+
+        var page = await Log.ReadCampaignAsync(_workspace, _campaign, new ActivityQuery { Kind = EventKind.Sent });
+
+        Assert.Equal(2, page.Items.Count);
+        Assert.All(page.Items, e => Assert.Equal(EventKind.Sent, e.Kind));
+    }
+
+    [Fact]
+    public async Task ReadCampaign_FiltersByReason()
+    {
+        await Log.AppendAsync([Skipped(T0, Reason.CapReached), Skipped(T0, Reason.Pacing), Failed(T0, Reason.CapReached), Sent(T0)]);
+
+        var page = await Log.ReadCampaignAsync(_workspace, _campaign, new ActivityQuery { Reason = Reason.CapReached });
+
+        Assert.Equal([EventKind.Failed, EventKind.Skipped], page.Items.Select(e => e.Kind));
+        Assert.All(page.Items, e => Assert.Equal(Reason.CapReached, e.Reason));
+    }
+
+    [Fact]
+    public async Task ReadCampaign_FiltersByKindAndReasonTogether()
+    {
+        var appended = await Log.AppendAsync([Skipped(T0, Reason.CapReached), Skipped(T0, Reason.Pacing), Failed(T0, Reason.CapReached)]);
+
+        var page = await Log.ReadCampaignAsync(_workspace, _campaign, new ActivityQuery { Kind = EventKind.Skipped, Reason = Reason.CapReached });
+
+        Assert.Equal([appended[0]], page.Items);
+    }
+
+    [Fact]
+    public async Task ReadCampaign_FilterWithoutMatches_ReturnsEmptyPage()
+    {
+        await Log.AppendAsync([Sent(T0)]);
+
+        var page = await Log.ReadCampaignAsync(_workspace, _campaign, new ActivityQuery { Kind = EventKind.BreakerTripped });
+
+        Assert.Empty(page.Items);
+        Assert.Null(page.Next);
+    }
+
+    [Fact]
+    public async Task ReadCampaign_PagesThroughEverythingWithoutGapsOrDuplicates()
+    {
+        var appended = await Log.AppendAsync([.. Enumerable.Range(0, 23).Select(i => Sent(T0.AddSeconds(i)))]);
+        // Noise the filter must skip, interleaved with the matching events.
+        await Log.AppendAsync([.. Enumerable.Range(0, 5).Select(i => Skipped(T0, Reason.Pacing))]);
+
+        var pages = new List<EventPage>();
+        long? before = null;
+        do
+        {
+            var page = await Log.ReadCampaignAsync(_workspace, _campaign, new ActivityQuery { Kind = EventKind.Sent, Limit = 5, Before = before });
+            pages.Add(page);
+            before = page.Next;
+        }
+        while (before is not null && pages.Count < 10);
+
+        Assert.Equal([5, 5, 5, 5, 3], pages.Select(p => p.Items.Count));
+        Assert.Equal(appended.Reverse().Select(e => e.Seq), pages.SelectMany(p => p.Items).Select(e => e.Seq));
+        Assert.All(pages.SkipLast(1), p => Assert.Equal(p.Items[^1].Seq, p.Next));
+        Assert.Null(pages[^1].Next);
+    }
+
+    [Fact]
+    public async Task ReadCampaign_LastFullPage_HasNoNext()
+    {
+        await Log.AppendAsync([.. Enumerable.Range(0, 10).Select(i => Sent(T0.AddSeconds(i)))]);
+
+        var first = await Log.ReadCampaignAsync(_workspace, _campaign, new ActivityQuery { Limit = 5 });
+        var second = await Log.ReadCampaignAsync(_workspace, _campaign, new ActivityQuery { Limit = 5, Before = first.Next });
+
+        Assert.NotNull(first.Next);
+        Assert.Equal(5, second.Items.Count);
+        Assert.Null(second.Next);
+    }
+
+    [Fact]
+    public async Task ReadCampaign_BeforeIsExclusive()
+    {
+        var appended = await Log.AppendAsync([Sent(T0), Sent(T0.AddSeconds(1)), Sent(T0.AddSeconds(2))]);
+
+        var page = await Log.ReadCampaignAsync(_workspace, _campaign, new ActivityQuery { Before = appended[2].Seq });
+
+        Assert.Equal([appended[1].Seq, appended[0].Seq], page.Items.Select(e => e.Seq));
+    }
+
+    [Fact]
+    public async Task ReadCampaign_LimitIsClampedBetween1And500()
+    {
+        var appended = await Log.AppendAsync([.. Enumerable.Range(0, 501).Select(i => Sent(T0.AddSeconds(i)))]);
+
+        var tooSmall = await Log.ReadCampaignAsync(_workspace, _campaign, new ActivityQuery { Limit = 0 });
+        var negative = await Log.ReadCampaignAsync(_workspace, _campaign, new ActivityQuery { Limit = -5 });
+        var tooLarge = await Log.ReadCampaignAsync(_workspace, _campaign, new ActivityQuery { Limit = 10_000 });
+
+        Assert.Equal([appended[^1].Seq], tooSmall.Items.Select(e => e.Seq));
+        Assert.Equal(appended[^1].Seq, tooSmall.Next);
+        Assert.Single(negative.Items);
+        Assert.Equal(500, tooLarge.Items.Count);
+        Assert.Equal(appended[1].Seq, tooLarge.Next);
+    }
+
+    [Fact]
+    public async Task ReadCampaign_IsIsolatedByWorkspaceAndCampaign()
+    {
+        var otherWorkspace = Unique("ws");
+        var otherCampaign = Unique("cmp");
+        var mine = await Log.AppendAsync([Sent(T0)]);
+        await Log.AppendAsync(
+        [
+            Sent(T0) with { WorkspaceId = otherWorkspace },   // same campaign id, other workspace
+            Sent(T0) with { CampaignId = otherCampaign },     // same workspace, other campaign
+            Sent(T0) with { CampaignId = null },              // account-level event
+        ]);
+
+        var page = await Log.ReadCampaignAsync(_workspace, _campaign, new ActivityQuery());
+
+        Assert.Equal(mine, page.Items);
+    }
+
+    [Fact]
+    public async Task FindSuccessSince_ReturnsEarliestSentOfThatActionOnThatAccount()
+    {
+        var since = T0;
+        var appended = await Log.AppendAsync(
+        [
+            Sent(since.AddMinutes(-1)),                                          // before since
+            Sent(since.AddMinutes(1)) with { Action = ActionType.Message },      // other action
+            Skipped(since.AddMinutes(2), Reason.CapReached),                     // not a success
+            Sent(since.AddMinutes(3)) with { AccountId = Unique("acc") },        // other account
+            Sent(since.AddMinutes(4)) with { WorkspaceId = Unique("ws") },       // other workspace
+            Sent(since.AddMinutes(10)),
+            Sent(since.AddMinutes(5)),                                           // appended later, happened earlier
+        ]);
+
+        var found = await Log.FindSuccessSinceAsync(_workspace, _account, ActionType.Invite, since);
+
+        Assert.Equal(appended[6], found);
+    }
+
+    [Fact]
+    public async Task FindSuccessSince_IncludesASuccessExactlyAtSince()
+    {
+        var appended = await Log.AppendAsync([Sent(T0)]);
+
+        Assert.Equal(appended[0], await Log.FindSuccessSinceAsync(_workspace, _account, ActionType.Invite, T0));
+        Assert.Null(await Log.FindSuccessSinceAsync(_workspace, _account, ActionType.Invite, T0.AddSeconds(1)));
+    }
+
+    [Fact]
+    public async Task FindSuccessSince_WithNoSuccess_ReturnsNull()
+    {
+        await Log.AppendAsync([Skipped(T0, Reason.Pacing), Failed(T0, Reason.UpstreamError)]);
+
+        Assert.Null(await Log.FindSuccessSinceAsync(_workspace, _account, ActionType.Invite, T0.AddHours(-1)));
+    }
+
+    [Fact]
+    public async Task ReadDeliveredSince_ReturnsOnlySentActionsOfTheAccountSinceTheTime()
+    {
+        await Log.AppendAsync(
+        [
+            Sent(T0.AddMinutes(-1)),                                             // before since
+            Sent(T0) with { Action = ActionType.Message },                       // exactly at since
+            Skipped(T0.AddMinutes(1), Reason.CapReached),
+            Failed(T0.AddMinutes(1), Reason.UpstreamError),
+            Sent(T0.AddMinutes(2)) with { AccountId = Unique("acc") },
+            Sent(T0.AddMinutes(2)) with { WorkspaceId = Unique("ws") },
+            Sent(T0.AddMinutes(3)) with { Action = null },                       // not an action
+            Sent(T0.AddMinutes(4)),
+        ]);
+
+        var delivered = await Log.ReadDeliveredSinceAsync(_workspace, _account, T0);
+
+        Assert.Equal(
+            [new DeliveredAction(ActionType.Message, T0), new DeliveredAction(ActionType.Invite, T0.AddMinutes(4))],
+            delivered);
+    }
+
+    [Fact]
+    public async Task FindByKey_ReturnsNewestEventWithTheKeyOnThatAccount()
+    {
+        var key = Unique("key");
+        var appended = await Log.AppendAsync(
+        [
+            Failed(T0, Reason.UpstreamError) with { Key = key },
+            Sent(T0.AddMinutes(-5)) with { Key = key },                          // newest by seq, not by time
+            Sent(T0) with { Key = Unique("key") },
+        ]);
+        await Log.AppendAsync(
+        [
+            Sent(T0) with { Key = key, AccountId = Unique("acc") },
+            Sent(T0) with { Key = key, WorkspaceId = Unique("ws") },
+        ]);
+
+        Assert.Equal(appended[1], await Log.FindByKeyAsync(_workspace, _account, key));
+    }
+
+    [Fact]
+    public async Task FindByKey_UnknownKey_ReturnsNull()
+    {
+        await Log.AppendAsync([Sent(T0) with { Key = Unique("key") }]);
+
+        Assert.Null(await Log.FindByKeyAsync(_workspace, _account, Unique("key")));
+    }
+
+    protected static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
+
+    protected EventRecord Sent(DateTimeOffset at) => new()
+    {
+        At = at,
+        Kind = EventKind.Sent,
+        WorkspaceId = _workspace,
+        CampaignId = _campaign,
+        AccountId = _account,
+        ProspectId = "p-1",
+        Action = ActionType.Invite,
+    };
+
+    protected EventRecord Skipped(DateTimeOffset at, Reason reason) => Sent(at) with { Kind = EventKind.Skipped, Reason = reason };
+
+    protected EventRecord Failed(DateTimeOffset at, Reason reason) => Sent(at) with { Kind = EventKind.Failed, Reason = reason };
+
+    protected string Workspace => _workspace;
+
+    protected string Campaign => _campaign;
+}
+
+public sealed class InMemoryEventLogContractTests : EventLogContractTests
+{
+    protected override IEventLog Log { get; } = new InMemoryEventLog();
+}
+
+public sealed class PostgresEventLogContractTests(PostgresDatabaseFixture database)
+    : EventLogContractTests, IClassFixture<PostgresDatabaseFixture>
+{
+    protected override IEventLog Log { get; } = new PostgresEventLog(database.DataSource);
+
+    [Fact]
+    public async Task Append_BatchWithAnInvalidEvent_StoresNothing()
+    {
+        var invalid = Sent(DateTimeOffset.UnixEpoch) with { WorkspaceId = null! };
+
+        await Assert.ThrowsAsync<PostgresException>(() => Log.AppendAsync([Sent(DateTimeOffset.UnixEpoch), invalid]));
+
+        Assert.Empty((await Log.ReadCampaignAsync(Workspace, Campaign, new ActivityQuery())).Items);
+    }
+
+    [Fact]
+    public async Task Enums_AreStoredByName()
+    {
+        var appended = await Log.AppendAsync([Skipped(DateTimeOffset.UnixEpoch, Reason.InMailCreditsExhausted) with { Action = ActionType.InMail }]);
+
+        await using var command = database.DataSource.CreateCommand("SELECT kind, reason, action FROM breaker_events WHERE seq = @seq");
+        command.Parameters.AddWithValue("seq", appended[0].Seq);
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal(("Skipped", "InMailCreditsExhausted", "InMail"), (reader.GetString(0), reader.GetString(1), reader.GetString(2)));
+    }
+
+    [Fact]
+    public async Task Times_AreReturnedAsStored_InUtcToTheMicrosecond()
+    {
+        var at = new DateTimeOffset(2026, 3, 2, 14, 0, 0, TimeSpan.FromHours(2)).AddTicks(1_234_567);
+        var appended = await Log.AppendAsync([Sent(at) with { ResumeAt = at.AddTicks(9) }]);
+
+        var read = (await Log.ReadCampaignAsync(Workspace, Campaign, new ActivityQuery())).Items.Single();
+
+        Assert.Equal(appended[0], read);
+        Assert.Equal(TimeSpan.Zero, appended[0].At.Offset);
+        Assert.Equal(at.UtcTicks - 7, appended[0].At.UtcTicks);
+        Assert.Equal(at.UtcTicks + 9 - 6, read.ResumeAt!.Value.UtcTicks);
+    }
+}

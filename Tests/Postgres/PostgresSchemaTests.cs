@@ -1,0 +1,208 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+using OrleansBreaker.EventLog;
+
+namespace OrleansBreaker.Tests.Postgres;
+
+/// <summary>deploy/sql applied (and re-applied), deploy/postgres.sh, and the start-up check that guards both.</summary>
+public sealed class PostgresSchemaTests
+{
+    [Fact]
+    public async Task EnsureCurrent_AcceptsADatabaseWithTheSchema()
+    {
+        await using var ds = NpgsqlDataSource.Create(await (await Server()).CreateDatabaseAsync("current"));
+
+        await PostgresSchema.EnsureCurrentAsync(ds, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task EnsureCurrent_OnAnEmptyDatabase_SaysToApplyTheSchema()
+    {
+        await using var ds = NpgsqlDataSource.Create(await (await Server()).CreateDatabaseAsync("empty", withSchema: false));
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => PostgresSchema.EnsureCurrentAsync(ds, CancellationToken.None));
+
+        Assert.Contains("schema is missing", error.Message);
+        Assert.Contains("breaker_schema_version", error.Message);
+        Assert.Contains("deploy/postgres.sh apply", error.Message);
+    }
+
+    [Fact]
+    public async Task EnsureCurrent_OnAnOlderSchema_SaysWhichVersionItNeeds()
+    {
+        await using var ds = NpgsqlDataSource.Create(await (await Server()).CreateDatabaseAsync("older"));
+        await ExecuteAsync(ds, "UPDATE breaker_schema_version SET version = 0");
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => PostgresSchema.EnsureCurrentAsync(ds, CancellationToken.None));
+
+        Assert.Contains("version 0", error.Message);
+        Assert.Contains($"needs version {PostgresSchema.ExpectedVersion}", error.Message);
+        Assert.Contains("deploy/postgres.sh apply", error.Message);
+    }
+
+    [Fact]
+    public async Task EnsureCurrent_AcceptsANewerSchema()
+    {
+        await using var ds = NpgsqlDataSource.Create(await (await Server()).CreateDatabaseAsync("newer"));
+        await ExecuteAsync(ds, $"UPDATE breaker_schema_version SET version = {PostgresSchema.ExpectedVersion + 1}");
+
+        await PostgresSchema.EnsureCurrentAsync(ds, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task EnsureCurrent_WithAMissingProviderQuery_NamesIt()
+    {
+        await using var ds = NpgsqlDataSource.Create(await (await Server()).CreateDatabaseAsync("noquery"));
+        await ExecuteAsync(ds, "DELETE FROM OrleansQuery WHERE QueryKey = 'GatewaysQueryKey'");
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => PostgresSchema.EnsureCurrentAsync(ds, CancellationToken.None));
+
+        Assert.Contains("GatewaysQueryKey", error.Message);
+    }
+
+    [Fact]
+    public async Task EnsureCurrent_WhenTheDatabaseDoesNotExist_SaysSo()
+    {
+        var server = await Server();
+        await using var ds = NpgsqlDataSource.Create(server.ConnectionString($"missing_{Guid.NewGuid():N}"));
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => PostgresSchema.EnsureCurrentAsync(ds, CancellationToken.None));
+
+        Assert.Contains("database does not exist", error.Message);
+    }
+
+    [Fact]
+    public async Task EnsureCurrent_WhenTheServerIsUnreachable_SaysSoAndHowToStartIt()
+    {
+        var port = FreePort();
+        await using var ds = NpgsqlDataSource.Create($"Host=127.0.0.1;Port={port};Database=orleansbreaker;Username=postgres;Timeout=3");
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => PostgresSchema.EnsureCurrentAsync(ds, CancellationToken.None));
+
+        Assert.Contains($"Cannot connect to PostgreSQL at 127.0.0.1:{port}/orleansbreaker", error.Message);
+        Assert.Contains("deploy/postgres.sh start", error.Message);
+    }
+
+    [Fact]
+    public async Task Schema_AppliedAgain_ChangesNothing_AndNeverLowersTheVersion()
+    {
+        var server = await Server();
+        var connectionString = await server.CreateDatabaseAsync("twice", withSchema: false);
+        var database = new NpgsqlConnectionStringBuilder(connectionString).Database!;
+        await using var ds = NpgsqlDataSource.Create(connectionString);
+
+        await server.ApplySchemaAsync(database);
+        var once = await DescribeAsync(ds);
+        await server.ApplySchemaAsync(database);
+        var twice = await DescribeAsync(ds);
+        await ExecuteAsync(ds, "UPDATE breaker_schema_version SET version = 99");
+        await server.ApplySchemaAsync(database);
+
+        Assert.Equal(once, twice);
+        Assert.Equal(99, await ScalarAsync<int>(ds, "SELECT max(version) FROM breaker_schema_version"));
+        Assert.Equal(1L, await ScalarAsync<long>(ds, "SELECT count(*) FROM breaker_schema_version"));
+    }
+
+    [Fact]
+    public async Task PostgresScript_StartsAppliesReportsAndStops()
+    {
+        var data = Path.Combine(Path.GetTempPath(), $"orleansbreaker-script-{Guid.NewGuid():N}");
+        var port = FreePort().ToString();
+        try
+        {
+            var started = await ScriptAsync("start", "--data", data, "--port", port);
+            var again = await ScriptAsync("start", "--data", data, "--port", port);
+            var status = await ScriptAsync("status", "--data", data);
+            var connectionString = started.Output.Trim().Split('\n')[^1];
+            await using (var ds = NpgsqlDataSource.Create(connectionString))
+            {
+                await PostgresSchema.EnsureCurrentAsync(ds, CancellationToken.None);
+            }
+            var stopped = await ScriptAsync("stop", "--data", data);
+            var statusAfterStop = await ScriptAsync("status", "--data", data);
+
+            Assert.Equal(0, started.ExitCode);
+            Assert.Equal($"Host=127.0.0.1;Port={port};Database=orleansbreaker;Username=postgres", connectionString);
+            Assert.Equal(0, again.ExitCode);
+            Assert.Contains("Already running", again.Output);
+            Assert.Contains($"Running on 127.0.0.1:{port}", status.Output);
+            Assert.Equal(0, stopped.ExitCode);
+            Assert.Equal(3, statusAfterStop.ExitCode);
+        }
+        finally
+        {
+            await ScriptAsync("reset", "--data", data);
+        }
+        Assert.False(Directory.Exists(data));
+    }
+
+    [Fact]
+    public async Task OwnServer_StopsAndStartsAgainOnTheSameDataAndPort()
+    {
+        await using var server = await PostgresServer.StartNewAsync();
+        await using var ds = NpgsqlDataSource.Create(await server.CreateDatabaseAsync("restart"));
+        var log = new PostgresEventLog(ds);
+        var appended = await log.AppendAsync([new EventRecord { At = DateTimeOffset.UnixEpoch, Kind = EventKind.Sent, WorkspaceId = "w", CampaignId = "c" }]);
+
+        await server.StopAsync();
+        ds.Clear();  // pooled connections died with the server
+        await Assert.ThrowsAnyAsync<NpgsqlException>(() => log.ReadCampaignAsync("w", "c", new ActivityQuery()));
+        await server.StartAsync();
+        ds.Clear();
+        var page = await log.ReadCampaignAsync("w", "c", new ActivityQuery());
+
+        Assert.Equal(appended, page.Items);
+    }
+
+    private static Task<PostgresServer> Server() => PostgresServer.SharedAsync();
+
+    private static async Task<(int ExitCode, string Output)> ScriptAsync(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(PostgresServer.RepoRoot, "deploy", "postgres.sh"));
+        foreach (var a in arguments)
+        {
+            start.ArgumentList.Add(a);
+        }
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await output + await error);
+    }
+
+    // Tables, columns, indexes, functions and query rows: what applying the schema again must not change.
+    private static async Task<string> DescribeAsync(NpgsqlDataSource ds) => await ScalarAsync<string>(ds, """
+        SELECT concat_ws(E'\n',
+            (SELECT string_agg(table_name || '.' || column_name || ':' || data_type, ',' ORDER BY table_name, column_name)
+               FROM information_schema.columns WHERE table_schema = 'public'),
+            (SELECT string_agg(indexdef, ',' ORDER BY indexdef) FROM pg_indexes WHERE schemaname = 'public'),
+            (SELECT string_agg(p.proname || '=' || md5(p.prosrc), ',' ORDER BY p.proname)
+               FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'),
+            (SELECT string_agg(querykey || '=' || md5(querytext), ',' ORDER BY querykey) FROM orleansquery),
+            (SELECT string_agg(version::text, ',') FROM breaker_schema_version))
+        """);
+
+    private static async Task ExecuteAsync(NpgsqlDataSource ds, string sql)
+    {
+        await using var command = ds.CreateCommand(sql);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<T> ScalarAsync<T>(NpgsqlDataSource ds, string sql)
+    {
+        await using var command = ds.CreateCommand(sql);
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    private static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+}

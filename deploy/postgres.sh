@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# A local PostgreSQL for OrleansBreaker, run from a data folder without any system service.
+#
+#   deploy/postgres.sh start    initdb if needed, start on 127.0.0.1, create the database, apply deploy/sql
+#   deploy/postgres.sh stop     stop the server (fast shutdown)
+#   deploy/postgres.sh status   say whether it runs, and print the connection string
+#   deploy/postgres.sh apply    apply deploy/sql/*.sql in order to the running server (safe to repeat)
+#   deploy/postgres.sh reset    stop the server and delete the data folder
+#
+# Options (or environment): --data DIR (BREAKER_PG_DATA, default .data/pg in the repo),
+# --port N (BREAKER_PG_PORT, default 55432). Authentication is "trust" and the server listens on
+# the loopback address only: this is a developer's database, not a production one.
+# PostgreSQL refuses to run as root; when invoked as root the server runs as BREAKER_PG_USER
+# (default "postgres", the user the Debian package creates), which then owns the data folder.
+set -euo pipefail
+
+repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+data_dir=${BREAKER_PG_DATA:-$repo_root/.data/pg}
+port=${BREAKER_PG_PORT:-55432}
+os_user=${BREAKER_PG_USER:-postgres}
+database=orleansbreaker
+db_user=postgres
+
+die() { echo "postgres.sh: $*" >&2; exit 1; }
+
+usage() {
+    # The header comment, without its "# ".
+    awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"
+    exit "${1:-0}"
+}
+
+command=${1:-}
+[ -n "$command" ] || usage 1
+shift
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --data) data_dir=${2:?--data needs a folder}; shift 2 ;;
+        --port) port=${2:?--port needs a number}; shift 2 ;;
+        -h|--help) usage 0 ;;
+        *) die "unknown option: $1" ;;
+    esac
+done
+[[ "$port" =~ ^[0-9]+$ ]] || die "port must be a number: $port"
+mkdir -p "$(dirname "$data_dir")"
+data_dir=$(cd "$(dirname "$data_dir")" && pwd)/$(basename "$data_dir")
+
+# Server binaries: pg_config's bindir when it holds initdb (a libpq-only pg_config does not),
+# else the newest /usr/lib/postgresql/<version>/bin.
+find_bindir() {
+    local dir
+    if command -v pg_config >/dev/null 2>&1; then
+        dir=$(pg_config --bindir 2>/dev/null || true)
+        if [ -n "$dir" ] && [ -x "$dir/initdb" ] && [ -x "$dir/pg_ctl" ]; then
+            echo "$dir"; return
+        fi
+    fi
+    for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k5 -V -r); do
+        if [ -x "$dir/initdb" ] && [ -x "$dir/pg_ctl" ]; then
+            echo "$dir"; return
+        fi
+    done
+    die "PostgreSQL server binaries not found (no initdb). Install them: apt-get update && apt-get install -y postgresql"
+}
+
+bindir=$(find_bindir)
+
+# Runs a server-side command (initdb, pg_ctl) as the data folder's owner.
+as_owner() {
+    if [ "$(id -u)" -eq 0 ]; then
+        id "$os_user" >/dev/null 2>&1 || die "running as root, but user '$os_user' does not exist (set BREAKER_PG_USER)"
+        runuser -u "$os_user" -- "$@"
+    else
+        "$@"
+    fi
+}
+
+connection_string() {
+    echo "Host=127.0.0.1;Port=$1;Database=$database;Username=$db_user"
+}
+
+is_running() {
+    [ -f "$data_dir/PG_VERSION" ] && as_owner "$bindir/pg_ctl" -D "$data_dir" status >/dev/null 2>&1
+}
+
+# The port the running server listens on, from postmaster.pid (line 4), in case it differs from --port.
+running_port() {
+    sed -n '4p' "$data_dir/postmaster.pid" 2>/dev/null || echo "$port"
+}
+
+psql_run() {
+    local p=$1; shift
+    PGCONNECT_TIMEOUT=10 PGOPTIONS="-c client_min_messages=warning" "$bindir/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$p" -U "$db_user" "$@"
+}
+
+init_cluster() {
+    [ -f "$data_dir/PG_VERSION" ] && return
+    echo "Initialising a new cluster in $data_dir"
+    mkdir -p "$data_dir"
+    if [ "$(id -u)" -eq 0 ]; then
+        chown "$os_user": "$data_dir"
+    fi
+    chmod 700 "$data_dir"
+    as_owner "$bindir/initdb" -D "$data_dir" -U "$db_user" --auth=trust --encoding=UTF8 --locale=C >/dev/null \
+        || die "initdb failed. As root, '$os_user' must be able to reach $data_dir (every parent folder needs o+x)."
+}
+
+apply_schema() {
+    local p=$1 file
+    local exists
+    exists=$(psql_run "$p" -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$database'")
+    if [ "$exists" != "1" ]; then
+        echo "Creating database $database"
+        psql_run "$p" -d postgres -c "CREATE DATABASE $database"
+    fi
+    shopt -s nullglob
+    local files=("$repo_root"/deploy/sql/*.sql)
+    [ ${#files[@]} -gt 0 ] || die "no SQL files in $repo_root/deploy/sql"
+    for file in $(printf '%s\n' "${files[@]}" | LC_ALL=C sort); do
+        echo "Applying $(basename "$file")"
+        psql_run "$p" -d "$database" --single-transaction -f "$file"
+    done
+    echo "Schema version: $(psql_run "$p" -d "$database" -tAc 'SELECT max(version) FROM breaker_schema_version')"
+}
+
+start() {
+    if is_running; then
+        echo "Already running on port $(running_port)."
+    else
+        init_cluster
+        echo "Starting PostgreSQL on 127.0.0.1:$port"
+        # Loopback only, no Unix socket (its default folder may not exist or be writable here).
+        as_owner "$bindir/pg_ctl" -D "$data_dir" -l "$data_dir/server.log" -w -t 60 \
+            -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=''" start >/dev/null \
+            || die "PostgreSQL did not start; see $data_dir/server.log"
+    fi
+    local p
+    p=$(running_port)
+    apply_schema "$p"
+    connection_string "$p"
+}
+
+stop() {
+    if is_running; then
+        as_owner "$bindir/pg_ctl" -D "$data_dir" -m fast -w -t 60 stop >/dev/null
+        echo "Stopped."
+    else
+        echo "Not running."
+    fi
+}
+
+status() {
+    if is_running; then
+        echo "Running on 127.0.0.1:$(running_port), data in $data_dir"
+        connection_string "$(running_port)"
+    else
+        echo "Not running (data folder: $data_dir)"
+        return 3
+    fi
+}
+
+case "$command" in
+    start) start ;;
+    stop) stop ;;
+    status) status ;;
+    apply)
+        is_running || die "not running; use: $0 start"
+        apply_schema "$(running_port)"
+        connection_string "$(running_port)" ;;
+    reset)
+        stop
+        rm -rf "$data_dir"
+        echo "Deleted $data_dir" ;;
+    -h|--help|help) usage 0 ;;
+    *) die "unknown command: $command (start, stop, status, apply, reset)" ;;
+esac
