@@ -47,6 +47,7 @@ internal sealed partial class AccountGrain
             Text = $"Breaker tripped: {action} ({reason}: {evidence}); resumes at {tripped.ResumeAt:u}",
         });
         LogTripped(Key, action, reason, tripped.ResumeAt, tripped.ReArmed);
+        BreakerMetrics.Trip(action, reason);
         _remindersUnsure = true;
         await EnsureRemindersAsync();
         return new DispatchResult
@@ -90,9 +91,14 @@ internal sealed partial class AccountGrain
                 return;
             }
         }
-        // An early tick (e.g. left over from an earlier trip): make sure the reminders match the persisted state.
-        _remindersUnsure = true;
-        await EnsureRemindersAsync();
+        if (reminderName == ResetReminder(action))
+        {
+            // A reset tick before the resume instant (left over from an earlier trip, or a re-armed
+            // breaker): re-register so the reminders match the persisted state. Re-check ticks leave
+            // the registrations alone.
+            _remindersUnsure = true;
+            await EnsureRemindersAsync();
+        }
     }
 
     /// <summary>A scheduled resume (the monthly reset or a window rolling): the next dispatch is a probe.</summary>
@@ -111,6 +117,7 @@ internal sealed partial class AccountGrain
             Text = $"Breaker resumed: {action} at its scheduled reset; the next {action} is a single probe",
         };
         LogResumed(Key, action, breaker.ResumeAt);
+        BreakerMetrics.Clear(action);
         await FinishClearAsync(action, [evt]);
     }
 
@@ -124,6 +131,7 @@ internal sealed partial class AccountGrain
             Text = $"Breaker cleared: {action} ({why})",
         };
         LogCleared(Key, action, why);
+        BreakerMetrics.Clear(action);
         if (events is not null)
         {
             events.Add(evt);

@@ -35,6 +35,9 @@ internal sealed partial class AccountGrain
     [LoggerMessage(Level = LogLevel.Warning, Message = "Account {Account}: upstream call {IdempotencyKey} threw; outcome treated as unknown")]
     private partial void LogUpstreamThrew(string account, string idempotencyKey, Exception ex);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Account {Account}: could not report to the workspace safety mode")]
+    private partial void LogSafetyReportFailed(string account, Exception ex);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Account {Account}: reminder operation failed; will retry")]
     private partial void LogReminderFailed(string account, Exception ex);
 }

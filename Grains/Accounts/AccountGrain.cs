@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
 using Orleans.Storage;
+using OrleansBreaker.Safety;
 
 namespace OrleansBreaker.Accounts;
 
@@ -13,6 +14,7 @@ internal sealed partial class AccountGrain(
     [PersistentState("account", StorageNames.GrainStore)] IPersistentState<AccountState> state,
     IEventLog eventLog,
     ILinkedInUpstream upstream,
+    SafetyModeCache safety,
     [FromKeyedServices(BreakerServices.ClockKey)] TimeProvider time,
     IOptions<DispatchOptions> options,
     ILogger<AccountGrain> logger) : Grain, IAccountGrain, IRemindable
@@ -91,6 +93,16 @@ internal sealed partial class AccountGrain(
 
     public async Task<DispatchResult> DispatchAsync(DispatchCommand command)
     {
+        var result = await DispatchCoreAsync(command);
+        if (result.Outcome is null)
+        {
+            BreakerMetrics.Refusal(result.Status, result.Reason, command.Action);
+        }
+        return result;
+    }
+
+    private async Task<DispatchResult> DispatchCoreAsync(DispatchCommand command)
+    {
         var now = time.GetUtcNow();
         var key = command.Key;
 
@@ -105,6 +117,12 @@ internal sealed partial class AccountGrain(
         if (S.Status != AccountStatus.Connected)
         {
             return Result(DispatchStatus.Blocked, S.Status == AccountStatus.Restricted ? Reason.AccountRestricted : Reason.AccountDisconnected, now);
+        }
+
+        var workspaceSafety = await safety.GetAsync(_workspaceId);
+        if (workspaceSafety.State == SafetyState.Open)
+        {
+            return Result(DispatchStatus.Blocked, Reason.SafetyMode, now, workspaceSafety.ResumeAt);
         }
 
         var breaker = S.Breaker(command.Action);
@@ -138,6 +156,12 @@ internal sealed partial class AccountGrain(
         {
             return Result(DispatchStatus.Deferred, Reason.Pacing, now, _nextSendAt);
         }
+        // Half-open: one probe for the whole workspace, taken only once every local check has passed.
+        var probe = workspaceSafety.State == SafetyState.HalfOpen;
+        if (probe && !await SafetyGrain.TryAcquireProbeAsync(_accountId))
+        {
+            return Result(DispatchStatus.Blocked, Reason.SafetyMode, now);
+        }
 
         // Persist the intent before the upstream call. The write is ETag-checked, so a brief duplicate
         // activation of this account fails here, before it sends.
@@ -155,6 +179,10 @@ internal sealed partial class AccountGrain(
             {
                 DeactivateOnIdle();
             }
+            if (probe)
+            {
+                await SafetyGrain.ReportProbeAsync(_accountId, null);
+            }
             return Result(DispatchStatus.Blocked, Reason.StorageUnavailable, now);
         }
 
@@ -163,6 +191,7 @@ internal sealed partial class AccountGrain(
         var events = new List<EventRecord>();
         var result = await ApplyVerdictAsync(command, verdict, sentAt, events);
         await PersistOutcomeAsync(events);
+        result = await ReportToSafetyModeAsync(command, verdict, probe, result, sentAt);
         if (verdict.Class == OutcomeClass.Delivered)
         {
             var o = options.Value;
@@ -189,6 +218,39 @@ internal sealed partial class AccountGrain(
         }
     }
 
+    private ISafetyModeGrain SafetyGrain => GrainFactory.GetGrain<ISafetyModeGrain>(_workspaceId);
+
+    /// <summary>
+    /// Feeds the workspace safety mode: transient failures count toward a trip; a half-open probe's
+    /// outcome closes or re-opens it. A failure that tripped it is the prospect's "failed (circuit breaker)".
+    /// </summary>
+    private async Task<DispatchResult> ReportToSafetyModeAsync(DispatchCommand command, UpstreamVerdict verdict, bool probe, DispatchResult result, DateTimeOffset now)
+    {
+        var transient = verdict.Class is OutcomeClass.RateLimited or OutcomeClass.UpstreamError;
+        try
+        {
+            if (probe)
+            {
+                safety.Update(_workspaceId, await SafetyGrain.ReportProbeAsync(_accountId, !transient));
+            }
+            else if (transient)
+            {
+                var view = await SafetyGrain.ReportErrorAsync(new SafetyErrorReport(_accountId, command.CampaignId, command.ProspectId, verdict.Class, now));
+                safety.Update(_workspaceId, view);
+                if (view.State != SafetyState.Closed && result.Status == DispatchStatus.Retry)
+                {
+                    return result with { Status = DispatchStatus.Failed, Reason = Reason.CircuitBreaker, ResumeAt = view.ResumeAt };
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            // The outcome is recorded; the safety mode learns of the next error instead.
+            LogSafetyReportFailed(Key, ex);
+        }
+        return result;
+    }
+
     private async Task<UpstreamVerdict> CallUpstreamAsync(DispatchCommand command)
     {
         var request = new UpstreamRequest(_accountId, command.Action, command.ProspectId, command.ProfileUrl, command.Key);
@@ -205,6 +267,7 @@ internal sealed partial class AccountGrain(
             answer = UpstreamAnswer.TimedOut;
         }
         var verdict = UpstreamClassifier.Classify(command.Action, answer);
+        BreakerMetrics.Outcome(verdict.Class, command.Action);
         LogUpstreamAnswer(Key, command.Action, command.ProspectId, verdict.Class, verdict.Code);
         return verdict;
     }

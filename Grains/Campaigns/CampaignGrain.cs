@@ -129,7 +129,7 @@ internal sealed partial class CampaignGrain(
                 result = new DispatchResult { Status = DispatchStatus.Blocked, Reason = Reason.StorageUnavailable, At = now };
             }
             Apply(prospect, action, result, now, events);
-            if (result.Status == DispatchStatus.Blocked && result.Reason is Reason.StorageUnavailable or Reason.AccountDisconnected or Reason.AccountRestricted)
+            if (result.Status == DispatchStatus.Blocked && result.Reason is Reason.StorageUnavailable or Reason.AccountDisconnected or Reason.AccountRestricted or Reason.SafetyMode)
             {
                 break; // the rest would meet the same wall; they stay due for the next tick
             }
@@ -162,6 +162,24 @@ internal sealed partial class CampaignGrain(
         if (woken > 0)
         {
             LogWoken(_campaignId, woken, action);
+            await state.WriteStateAsync();
+        }
+    }
+
+    public async Task SafetyModeTrippedAsync(IReadOnlyList<string> prospectIds, DateTimeOffset? resumeAt)
+    {
+        var now = time.GetUtcNow();
+        var changed = false;
+        foreach (var id in prospectIds)
+        {
+            if (S.Prospects.TryGetValue(id, out var p) && ProspectMachine.FailedInBurst(p, resumeAt, now) is var next && next != p)
+            {
+                S.Prospects[id] = next;
+                changed = true;
+            }
+        }
+        if (changed)
+        {
             await state.WriteStateAsync();
         }
     }
@@ -206,6 +224,7 @@ internal sealed partial class CampaignGrain(
         if (effect.EmitSkip)
         {
             c = c with { Skipped = c.Skipped + 1 };
+            BreakerMetrics.Skip(result.Reason);
             events.Add(NewEvent(EventKind.Skipped, action, prospect.Id, now) with
             {
                 Reason = result.Reason,
@@ -251,7 +270,7 @@ internal sealed partial class CampaignGrain(
         await state.WriteStateAsync();
     }
 
-    private bool HasOpenWork => S.Exists && S.Active && S.Prospects.Values.Any(p => p.Status is ProspectStatus.Due or ProspectStatus.Waiting);
+    private bool HasOpenWork => S.Exists && S.Active && S.Prospects.Values.Any(p => p.Status is ProspectStatus.Due or ProspectStatus.Waiting || ProspectMachine.IsRetryableFailure(p));
 
     private void UpdateTimer()
     {

@@ -36,8 +36,20 @@ public static class ProspectMachine
         };
     }
 
+    /// <summary>Blocked by a half-open safety mode (a probe in flight elsewhere): look again soon.</summary>
+    public static readonly TimeSpan SafetyRecheck = TimeSpan.FromSeconds(15);
+
     public static bool IsDue(ProspectRecord p, DateTimeOffset now) =>
-        p.Status is ProspectStatus.Due or ProspectStatus.Waiting && p.WakeAt is { } wake && wake <= now;
+        (p.Status is ProspectStatus.Due or ProspectStatus.Waiting || IsRetryableFailure(p)) && p.WakeAt is { } wake && wake <= now;
+
+    /// <summary>Failed in a burst that tripped the workspace safety mode: retried once the safety mode lets dispatch through.</summary>
+    public static bool IsRetryableFailure(ProspectRecord p) => p.Status == ProspectStatus.Failed && p.Reason == Reason.CircuitBreaker;
+
+    /// <summary>The safety mode tripped on a burst that included this prospect's own failed attempt.</summary>
+    public static ProspectRecord FailedInBurst(ProspectRecord p, DateTimeOffset? resumeAt, DateTimeOffset now) =>
+        p.Status == ProspectStatus.Waiting && p.Reason is Reason.UpstreamError or Reason.RateLimited
+            ? p with { Status = ProspectStatus.Failed, Reason = Reason.CircuitBreaker, ResumeAt = resumeAt, WakeAt = resumeAt ?? now + SafetyRecheck }
+            : p;
 
     public static (ProspectRecord Next, ProspectEffect Effect) Apply(ProspectRecord p, DispatchResult result, IReadOnlyList<StepDefinition> steps, DateTimeOffset now)
     {
@@ -64,13 +76,23 @@ public static class ProspectMachine
 
             case DispatchStatus.Blocked:
                 // Storage trouble is usually brief: look again soon. Account status needs a person: look rarely.
-                var recheck = result.Reason == Reason.StorageUnavailable ? StorageRecheck : BlockedRecheck;
-                return (p with { Status = ProspectStatus.Waiting, Reason = result.Reason, ResumeAt = result.ResumeAt, WakeAt = now + recheck }, default);
+                // Safety mode: at its resume time (then one probe goes), or soon if a probe is already out.
+                var wakeAt = result.Reason switch
+                {
+                    Reason.StorageUnavailable => now + StorageRecheck,
+                    Reason.SafetyMode => result.ResumeAt is { } safeAt && safeAt > now ? safeAt : now + SafetyRecheck,
+                    _ => now + BlockedRecheck,
+                };
+                return (p with { Status = ProspectStatus.Waiting, Reason = result.Reason, ResumeAt = result.ResumeAt, WakeAt = wakeAt }, default);
 
             case DispatchStatus.Retry:
                 var attempts = p.Attempts + 1;
                 var delay = TimeSpan.FromTicks(Math.Min(RetryCap.Ticks, RetryBase.Ticks << Math.Min(attempts - 1, 20)));
                 return (p with { Status = ProspectStatus.Waiting, Reason = result.Reason, ResumeAt = now + delay, WakeAt = now + delay, Attempts = attempts }, default);
+
+            case DispatchStatus.Failed when result.Reason == Reason.CircuitBreaker:
+                // Retryable: this attempt tripped the workspace safety mode. Not a final failure.
+                return (p with { Status = ProspectStatus.Failed, Reason = Reason.CircuitBreaker, ResumeAt = result.ResumeAt, WakeAt = result.ResumeAt ?? now + SafetyRecheck }, default);
 
             case DispatchStatus.Failed:
                 return (p with { Status = ProspectStatus.Failed, Reason = result.Reason, ResumeAt = null, WakeAt = null }, new ProspectEffect(false, false, CountFailed: !result.Replayed));

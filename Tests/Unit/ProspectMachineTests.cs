@@ -296,7 +296,7 @@ public sealed class ProspectMachineTests
     [Theory]
     [InlineData(Reason.StorageUnavailable, 15)]
     [InlineData(Reason.AccountDisconnected, 300)]
-    [InlineData(Reason.SafetyMode, 300)]
+    [InlineData(Reason.SafetyMode, 15)]
     public void Blocked_WaitsWithItsReasonAndLooksAgain(Reason reason, int recheckSeconds)
     {
         var (next, effect) = ProspectMachine.Apply(Prospect(1), new DispatchResult { Status = DispatchStatus.Blocked, Reason = reason }, Steps, Now);
