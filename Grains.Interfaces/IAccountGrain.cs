@@ -54,6 +54,13 @@ public interface ICampaignGrain : IGrainWithStringKey
     [OneWay, Alias("BreakerCleared")]
     Task BreakerClearedAsync(string accountId, ActionType action);
 
+    /// <summary>
+    /// The workspace's safety mode tripped on a burst that included these prospects' own attempts:
+    /// they become Failed (circuit breaker), retryable once the safety mode lets dispatch through.
+    /// </summary>
+    [OneWay, Alias("SafetyModeTripped")]
+    Task SafetyModeTrippedAsync(IReadOnlyList<string> prospectIds, DateTimeOffset? resumeAt);
+
     /// <summary>An accepted invite or a reply reported from outside.</summary>
     [Alias("RecordProspectEvent")]
     Task RecordProspectEventAsync(string prospectId, EventKind kind);
