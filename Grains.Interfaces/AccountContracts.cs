@@ -13,6 +13,17 @@ public sealed record AccountSettings
     /// <summary>Day of month the InMail credits renew on (1 by default; clamped to the month's length).</summary>
     [Id(2)] public int? ResetDay { get; init; }
     [Id(3)] public AccountStatus? Status { get; init; }
+    /// <summary>When this account may act, in its own time zone; null keeps the current (default: the silo's <c>Dispatch:WorkingHours</c>).</summary>
+    [Id(4)] public WorkingHours? WorkingHours { get; init; }
+}
+
+/// <summary>Daily window in the account's time zone, on the given days. <see cref="Start"/> equal to <see cref="End"/> means all day.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansBreaker.WorkingHours")]
+public sealed record WorkingHours
+{
+    [Id(0)] public TimeOnly Start { get; init; }
+    [Id(1)] public TimeOnly End { get; init; }
+    [Id(2)] public IReadOnlyList<DayOfWeek> Days { get; init; } = [];
 }
 
 public enum BreakerState

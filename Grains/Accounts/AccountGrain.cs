@@ -15,6 +15,7 @@ internal sealed partial class AccountGrain(
     IEventLog eventLog,
     ILinkedInUpstream upstream,
     SafetyModeCache safety,
+    SendThrottle throttle,
     [FromKeyedServices(BreakerServices.ClockKey)] TimeProvider time,
     IOptions<DispatchOptions> options,
     ILogger<AccountGrain> logger) : Grain, IAccountGrain, IRemindable
@@ -75,6 +76,7 @@ internal sealed partial class AccountGrain(
         S.TimeZone = zone.Id;
         _zone = zone;
         S.ResetDay = settings.ResetDay ?? S.ResetDay;
+        S.WorkingHours = settings.WorkingHours ?? S.WorkingHours;
         S.Status = settings.Status ?? S.Status;
         foreach (var (action, limits) in settings.Limits ?? new Dictionary<ActionType, CapLimits>())
         {
@@ -147,10 +149,14 @@ internal sealed partial class AccountGrain(
         {
             return Result(DispatchStatus.Blocked, Reason.ActionDisabled, now);
         }
-        var (today, thisWeek) = CapWindows.Count(_delivered, command.Action, now, _zone);
+        var (today, thisWeek) = CapWindows.Count(CapCounted(), command.Action, now, _zone);
         if (CapWindows.BlockedUntil(limits, today, thisWeek, now, _zone) is { } capUntil)
         {
             return Result(DispatchStatus.Deferred, Reason.CapReached, now, capUntil);
+        }
+        if (WorkingHoursCalendar.NextOpening(now, _zone, S.WorkingHours ?? options.Value.WorkingHours) is { } opens)
+        {
+            return Result(DispatchStatus.Deferred, Reason.OutsideWorkingHours, now, opens);
         }
         if (now < _nextSendAt)
         {
@@ -258,7 +264,7 @@ internal sealed partial class AccountGrain(
         using var timeout = new CancellationTokenSource(options.Value.UpstreamTimeout);
         try
         {
-            answer = await upstream.SendAsync(request, timeout.Token);
+            answer = await throttle.RunAsync(() => upstream.SendAsync(request, timeout.Token));
         }
         catch (Exception ex)
         {
@@ -367,11 +373,20 @@ internal sealed partial class AccountGrain(
         At = at,
     };
 
+    /// <summary>
+    /// What the caps count: every delivery in the event log, plus every send whose outcome is unknown
+    /// (it may have been performed; when in doubt, the cap assumes it was).
+    /// </summary>
+    private IEnumerable<DeliveredAction> CapCounted() =>
+        _delivered.Concat(S.Intents.Values.Where(i => i.Status == IntentStatus.Unknown).Select(i => new DeliveredAction(i.Action, i.At)));
+
     private void PruneIntents(DateTimeOffset now)
     {
         foreach (var (key, intent) in S.Intents)
         {
-            if (intent.Status != IntentStatus.Pending && now - intent.At > IntentRetention)
+            // Unknown intents stay as long as any cap window can count them (a week and a day).
+            var keep = intent.Status == IntentStatus.Unknown ? TimeSpan.FromDays(8) : IntentRetention;
+            if (intent.Status != IntentStatus.Pending && now - intent.At > keep)
             {
                 S.Intents.Remove(key);
             }
@@ -470,6 +485,12 @@ internal sealed partial class AccountGrain(
         _delivered.AddRange(delivered);
         _deliveredLoadedAt = now;
         _delivered.AddRange(S.Outbox.Where(e => e.Kind == EventKind.Sent && e.Action is not null).Select(e => new DeliveredAction(e.Action!.Value, e.At)));
+        // Pacing survives a move to another silo: the last delivery, wherever it happened, sets the next slot.
+        if (_delivered.Count > 0)
+        {
+            var last = _delivered.Max(d => d.At) + options.Value.MinInterval;
+            _nextSendAt = last > _nextSendAt ? last : _nextSendAt;
+        }
     }
 
     private AccountView BuildView()
@@ -495,7 +516,7 @@ internal sealed partial class AccountGrain(
             Usage = ActionTypes.All.ToDictionary(a => a, a =>
             {
                 var limits = S.LimitsFor(a);
-                var (today, week) = CapWindows.Count(_delivered, a, now, _zone);
+                var (today, week) = CapWindows.Count(CapCounted(), a, now, _zone);
                 return new UsageView(today, limits.Daily, week, limits.Weekly);
             }),
         };

@@ -18,6 +18,8 @@ public sealed record AccountState
     /// <summary>Campaigns with prospects waiting on an open breaker, told when it clears.</summary>
     [Id(7)] public Dictionary<ActionType, HashSet<string>> WaitingCampaigns { get; set; } = [];
     [Id(8)] public List<EventRecord> Outbox { get; set; } = [];
+    /// <summary>The account's own working hours; null uses the silo default.</summary>
+    [Id(9)] public WorkingHours? WorkingHours { get; set; }
 
     public BreakerRecord Breaker(ActionType action) => Breakers.GetValueOrDefault(action) ?? BreakerRecord.Closed;
 

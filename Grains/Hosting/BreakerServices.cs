@@ -24,6 +24,7 @@ public static class BreakerServices
         services.AddKeyedSingleton<TimeProvider>(ReminderTimeProviderNames.Reminders, (sp, _) => sp.GetRequiredKeyedService<TimeProvider>(ClockKey));
 
         services.AddSingleton<Safety.SafetyModeCache>();
+        services.AddSingleton<SendThrottle>();
         services.AddSingleton(sp => new SimulatedLinkedIn(sp.GetRequiredKeyedService<TimeProvider>(ClockKey)));
         if (string.Equals(configuration["Upstream:Provider"], "Http", StringComparison.OrdinalIgnoreCase))
         {

@@ -38,6 +38,16 @@ public sealed class DispatchOptions
     [Range(typeof(TimeSpan), "00:00:00.001", "00:05:00")]
     public TimeSpan ResetSpread { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Default working hours of every account, in the account's own time zone (accounts may override).
+    /// Null (the simulation default): 24/7. Production sets e.g. 08:00-19:00 Monday to Friday.
+    /// </summary>
+    public WorkingHours? WorkingHours { get; set; }
+
+    /// <summary>At most this many upstream calls in flight per silo (a backstop; each account sends one at a time). Default 256.</summary>
+    [Range(1, 100_000)]
+    public int MaxConcurrentSends { get; set; } = 256;
+
     /// <summary>Whether campaigns dispatch by themselves on a timer. Tests switch it off and call RunDue.</summary>
     public bool AutoDispatch { get; set; } = true;
 }

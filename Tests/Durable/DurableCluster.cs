@@ -18,6 +18,7 @@ namespace OrleansBreaker.Tests.Durable;
 public sealed class DurableSiloConfigurator : ISiloConfigurator
 {
     public const string ConnectionStringKey = "BreakerTests:DurableConnectionString";
+    public const string DispatchOverrides = "BreakerTests:Dispatch";
 
     public static FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 20, 9, 0, 0, TimeSpan.Zero));
 
@@ -28,12 +29,18 @@ public sealed class DurableSiloConfigurator : ISiloConfigurator
         var connectionString = siloBuilder.Configuration[ConnectionStringKey]
             ?? throw new InvalidOperationException($"{ConnectionStringKey} is not configured.");
         siloBuilder.UseBreakerPostgres(connectionString);
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["Storage:Provider"] = "Postgres",
             ["Storage:ConnectionString"] = connectionString,
             ["Dispatch:AutoDispatch"] = "false",
-        }).Build();
+        };
+        // A test may override dispatch settings (e.g. turn the campaigns' own timers on).
+        foreach (var (key, value) in siloBuilder.Configuration.GetSection(DispatchOverrides).AsEnumerable(makePathsRelative: true))
+        {
+            settings["Dispatch:" + key] = value;
+        }
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         siloBuilder.Services.AddBreakerServices(configuration);
         siloBuilder.Services.AddKeyedSingleton<TimeProvider>(BreakerServices.ClockKey, Time);
         siloBuilder.Services.AddSingleton(LinkedIn);
@@ -63,7 +70,8 @@ public sealed class DurableClientConfigurator : IClientBuilderConfigurator
 /// <summary>Builds product clusters on one database; the same ServiceId each time, so a new cluster finds the old state.</summary>
 public static class DurableCluster
 {
-    public static async Task<TestCluster> StartAsync(string connectionString, short silos, string serviceId, string? clusterId = null)
+    public static async Task<TestCluster> StartAsync(string connectionString, short silos, string serviceId, string? clusterId = null,
+        IReadOnlyDictionary<string, string>? dispatch = null)
     {
         var builder = new TestClusterBuilder(silos);
         builder.Options.UseTestClusterMembership = false;
@@ -72,7 +80,8 @@ public static class DurableCluster
         builder.ConfigureHostConfiguration(c => c.AddInMemoryCollection(new Dictionary<string, string?>
         {
             [DurableSiloConfigurator.ConnectionStringKey] = connectionString,
-        }));
+        }.Concat((dispatch ?? new Dictionary<string, string>()).Select(kv =>
+            KeyValuePair.Create($"{DurableSiloConfigurator.DispatchOverrides}:{kv.Key}", (string?)kv.Value)))));
         builder.AddSiloBuilderConfigurator<DurableSiloConfigurator>();
         builder.AddClientBuilderConfigurator<DurableClientConfigurator>();
         var cluster = builder.Build();

@@ -1,0 +1,86 @@
+using Orleans.TestingHost;
+using OrleansBreaker.EventLog;
+using OrleansBreaker.Tests.Postgres;
+using OrleansBreaker.Upstream;
+using Npgsql;
+
+namespace OrleansBreaker.Tests.Durable;
+
+/// <summary>
+/// Campaigns drive their own dispatch (grain timers, kept alive by reminders) on three silos on
+/// PostgreSQL: caps and pacing per account stay exact, no key reaches LinkedIn twice, and dispatch
+/// carries on after a silo dies.
+/// </summary>
+[Collection(DurableCollection.Name)]
+public sealed class MultiSiloDispatchTests : IAsyncLifetime
+{
+    private static readonly TimeSpan MinInterval = TimeSpan.FromSeconds(5);
+    private const int DailyInvites = 4;
+
+    private readonly string _ws = "ws-" + Guid.NewGuid().ToString("N")[..8];
+    private string _connectionString = "";
+    private TestCluster _cluster = null!;
+
+    public async Task InitializeAsync()
+    {
+        var server = await PostgresServer.SharedAsync();
+        _connectionString = await server.CreateDatabaseAsync("multisilo");
+        _cluster = await DurableCluster.StartAsync(_connectionString, 3, "svc-" + Guid.NewGuid().ToString("N")[..8], dispatch: new Dictionary<string, string>
+        {
+            ["AutoDispatch"] = "true",
+            ["CampaignTick"] = "00:00:00.200",
+            ["MinInterval"] = MinInterval.ToString(),
+            ["MaxJitter"] = "00:00:00",
+        });
+    }
+
+    public Task DisposeAsync() => DurableCluster.StopAsync(_cluster);
+
+    [Fact]
+    public async Task ThreeSilos_CapsAndPacingExact_NoDuplicateKeys_AndDispatchSurvivesASiloDeath()
+    {
+        var accounts = Enumerable.Range(1, 6).Select(i => $"m{i}-" + Guid.NewGuid().ToString("N")[..6]).ToList();
+        foreach (var accountId in accounts)
+        {
+            DurableSiloConfigurator.LinkedIn.Configure(accountId, new SimulatedAccountSettings());
+            await _cluster.GrainFactory.GetGrain<IAccountGrain>(GrainKeys.Scoped(_ws, accountId)).ConfigureAsync(new AccountSettings
+            {
+                Limits = new Dictionary<ActionType, CapLimits> { [ActionType.Invite] = new(DailyInvites, 100) },
+            });
+            var campaign = _cluster.GrainFactory.GetGrain<ICampaignGrain>(GrainKeys.Scoped(_ws, "c-" + accountId));
+            await campaign.ConfigureAsync(new CampaignSettings { AccountId = accountId, Steps = [new StepDefinition(ActionType.Invite)] });
+            await campaign.AddProspectsAsync([.. Enumerable.Range(1, 8).Select(i => new ProspectInput($"p{i}", null))]);
+        }
+        var start = DurableSiloConfigurator.Time.GetUtcNow();
+
+        // Product time moves 1 s per tick of real time while the campaigns' timers dispatch by themselves.
+        for (var second = 0; second < 12; second++)
+        {
+            await DurableCluster.AdvanceAsync(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        }
+        await _cluster.KillSiloAsync(_cluster.Silos[^1]);
+        // Past the keep-alive reminder period, so campaigns of the dead silo come back on their own.
+        await DurableCluster.AdvanceAsync(TimeSpan.FromMinutes(3), TimeSpan.FromSeconds(2));
+
+        Assert.True(await DurableCluster.EventuallyAsync(
+            () => Task.FromResult(accounts.All(a => DurableSiloConfigurator.LinkedIn.View(a).Delivered.GetValueOrDefault(ActionType.Invite) == DailyInvites)),
+            TimeSpan.FromSeconds(30)), Describe(accounts));
+        await DurableCluster.AdvanceAsync(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(5)); // nothing more may go out today
+
+        await using var dataSource = NpgsqlDataSource.Create(_connectionString);
+        var log = new PostgresEventLog(dataSource);
+        foreach (var accountId in accounts)
+        {
+            var linkedIn = DurableSiloConfigurator.LinkedIn.View(accountId);
+            Assert.Equal(0, linkedIn.DuplicateKeys);
+            Assert.Equal(DailyInvites, linkedIn.Delivered[ActionType.Invite]); // the cap, exactly, across three silos
+            var sent = (await log.ReadDeliveredSinceAsync(_ws, accountId, start)).Select(d => d.At).Order().ToList();
+            Assert.Equal(DailyInvites, sent.Count);
+            Assert.All(sent.Zip(sent.Skip(1)), pair => Assert.True(pair.Second - pair.First >= MinInterval,
+                $"{accountId}: sends at {pair.First:O} and {pair.Second:O} are closer than {MinInterval}"));
+        }
+    }
+
+    private static string Describe(IEnumerable<string> accounts) =>
+        string.Join("; ", accounts.Select(a => $"{a}: {DurableSiloConfigurator.LinkedIn.View(a).Delivered.GetValueOrDefault(ActionType.Invite)} delivered"));
+}
