@@ -46,7 +46,7 @@ internal static class ControlApi
         return Results.Ok(AccountJson.From(view));
     }
 
-    private static IResult Outcomes(string accountId, HttpRequest request, SimulatedLinkedIn linkedIn)
+    internal static IResult Outcomes(string accountId, HttpRequest request, SimulatedLinkedIn linkedIn)
     {
         if (!JsonBody.IsValidId(accountId))
         {
@@ -59,7 +59,7 @@ internal static class ControlApi
         }
         var items = linkedIn.Outcomes(accountId, since, (int)limit);
         return Results.Ok(new OutcomePageJson(
-            [.. items.Select(o => new OutcomeJson(o.Seq, o.ProspectId, o.Kind, o.Action, o.At.UtcDateTime))],
+            [.. items.Select(o => new OutcomeJson(o.Seq, o.ProspectId, o.Kind, o.Action, o.At.UtcDateTime, o.IdempotencyKey))],
             items.Count > 0 ? items[^1].Seq : since));
     }
 
@@ -97,7 +97,7 @@ internal sealed record AccountJson(
 }
 
 /// <summary>One outcome; <c>At</c> is a UTC <see cref="DateTime"/> so it serialises with a "Z", as everywhere in API.md.</summary>
-internal sealed record OutcomeJson(long Seq, string ProspectId, SimulatedOutcomeKind Kind, ActionType Action, DateTime At);
+internal sealed record OutcomeJson(long Seq, string ProspectId, SimulatedOutcomeKind Kind, ActionType Action, DateTime At, string? IdempotencyKey);
 
 /// <summary>A page of the outcome feed; pass <c>next</c> as <c>since</c> to get the entries after it.</summary>
 internal sealed record OutcomePageJson(IReadOnlyList<OutcomeJson> Items, long Next);

@@ -21,6 +21,8 @@ internal static class ProviderApi
     public static IEndpointRouteBuilder MapProviderApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/v1/accounts/{accountId}/actions", ActAsync);
+        // The provider's feed of accepts and replies (the same feed as /sim/accounts/{id}/outcomes).
+        app.MapGet("/v1/accounts/{accountId}/outcomes", ControlApi.Outcomes);
         return app;
     }
 

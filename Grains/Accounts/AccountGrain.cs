@@ -37,6 +37,7 @@ internal sealed partial class AccountGrain(
     private DateTimeOffset _deliveredLoadedAt = DateTimeOffset.MinValue;
     private DateTimeOffset _nextSendAt = DateTimeOffset.MinValue;
     private bool _remindersUnsure;
+    private IGrainTimer? _outcomeTimer;
 
     private AccountState S => state.State;
     private string Key => this.GetPrimaryKeyString();
@@ -54,6 +55,51 @@ internal sealed partial class AccountGrain(
         await LoadDeliveredAsync(cancellationToken);
         _remindersUnsure = S.Breakers.Values.Any(b => b.IsOpen);
         await EnsureRemindersAsync();
+        StartOutcomePolling();
+    }
+
+    private void StartOutcomePolling()
+    {
+        if (_outcomeTimer is not null)
+        {
+            return;
+        }
+        var every = options.Value.OutcomePollInterval;
+        _outcomeTimer = this.RegisterGrainTimer(_ => PollOutcomesAsync(), new GrainTimerCreationOptions(every, every) { Interleave = false, KeepAlive = false });
+    }
+
+    /// <summary>
+    /// Reads the provider's accepts and replies that followed our deliveries and hands each to its
+    /// campaign (the idempotency key names it). The cursor moves only past what was handed over.
+    /// </summary>
+    private async Task PollOutcomesAsync()
+    {
+        if (!_delivered.Any(d => d.Action is ActionType.Invite or ActionType.Message or ActionType.InMail))
+        {
+            return;
+        }
+        var outcomes = await upstream.ReadOutcomesAsync(_accountId, S.OutcomeCursor, CancellationToken.None);
+        if (outcomes.Count == 0)
+        {
+            return;
+        }
+        foreach (var outcome in outcomes)
+        {
+            var campaignId = outcome.IdempotencyKey?.Split('/')[0];
+            if (campaignId is { Length: > 0 })
+            {
+                try
+                {
+                    await GrainFactory.GetGrain<ICampaignGrain>(GrainKeys.Scoped(_workspaceId, campaignId)).RecordProspectEventAsync(outcome.ProspectId, outcome.Kind);
+                }
+                catch (ArgumentException ex)
+                {
+                    LogOutcomeUnmatched(Key, outcome.ProspectId, ex.Message);
+                }
+            }
+            S.OutcomeCursor = Math.Max(S.OutcomeCursor, outcome.Seq);
+        }
+        await state.WriteStateAsync();
     }
 
     public async Task<AccountView> ConfigureAsync(AccountSettings settings)
@@ -87,6 +133,7 @@ internal sealed partial class AccountGrain(
         {
             await GrainFactory.GetGrain<IWorkspaceGrain>(_workspaceId).AddAccountAsync(_accountId);
             await LoadDeliveredAsync(CancellationToken.None);
+            StartOutcomePolling();
         }
         return BuildView();
     }

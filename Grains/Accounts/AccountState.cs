@@ -20,6 +20,8 @@ public sealed record AccountState
     [Id(8)] public List<EventRecord> Outbox { get; set; } = [];
     /// <summary>The account's own working hours; null uses the silo default.</summary>
     [Id(9)] public WorkingHours? WorkingHours { get; set; }
+    /// <summary>The provider's outcome feed has been read up to here.</summary>
+    [Id(10)] public long OutcomeCursor { get; set; }
 
     public BreakerRecord Breaker(ActionType action) => Breakers.GetValueOrDefault(action) ?? BreakerRecord.Closed;
 

@@ -48,6 +48,13 @@ public sealed class DispatchOptions
     [Range(1, 100_000)]
     public int MaxConcurrentSends { get; set; } = 256;
 
+    /// <summary>
+    /// How often an active account that sent invites, messages or InMails this week reads the
+    /// provider's feed of accepts and replies. Default 30 s.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "1.00:00:00")]
+    public TimeSpan OutcomePollInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Whether campaigns dispatch by themselves on a timer. Tests switch it off and call RunDue.</summary>
     public bool AutoDispatch { get; set; } = true;
 }

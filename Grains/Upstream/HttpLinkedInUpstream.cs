@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
@@ -19,6 +20,29 @@ public sealed partial class HttpLinkedInUpstream(
     public const string ClientName = "OrleansBreaker.LinkedInUpstream";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public async Task<IReadOnlyList<ProviderOutcome>> ReadOutcomesAsync(string accountId, long since, CancellationToken cancellationToken)
+    {
+        // A read: failures simply mean "nothing new this time"; the cursor does not move.
+        try
+        {
+            var page = await clients.CreateClient(ClientName).GetFromJsonAsync<WireOutcomePage>(
+                $"v1/accounts/{Uri.EscapeDataString(accountId)}/outcomes?since={since}&limit=500", Json, cancellationToken);
+            return page?.Items is { } items
+                ? [.. items.Where(o => o.ProspectId is not null && (o.Kind is "Accepted" or "Replied") && ActionTypes.TryParse(o.Action, out _))
+                    .Select(o => new ProviderOutcome(o.Seq, o.ProspectId!, o.Kind == "Accepted" ? EventKind.Accepted : EventKind.Replied,
+                        Enum.Parse<ActionType>(o.Action!), o.At, o.IdempotencyKey))]
+                : [];
+        }
+        catch (Exception ex) when (ex is HttpRequestException or JsonException or OperationCanceledException or NotSupportedException)
+        {
+            return [];
+        }
+    }
+
+    private sealed record WireOutcomePage(IReadOnlyList<WireOutcome>? Items, long Next);
+
+    private sealed record WireOutcome(long Seq, string? ProspectId, string? Kind, string? Action, DateTimeOffset At, string? IdempotencyKey);
 
     public async Task<UpstreamAnswer> SendAsync(UpstreamRequest request, CancellationToken cancellationToken)
     {

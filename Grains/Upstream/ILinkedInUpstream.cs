@@ -7,7 +7,16 @@ namespace OrleansBreaker.Upstream;
 public interface ILinkedInUpstream
 {
     Task<UpstreamAnswer> SendAsync(UpstreamRequest request, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Accepts and replies that followed our deliveries on the account, oldest first, after the
+    /// provider's cursor <paramref name="since"/> (0 = from the start). Read-only, safe to repeat.
+    /// </summary>
+    Task<IReadOnlyList<ProviderOutcome>> ReadOutcomesAsync(string accountId, long since, CancellationToken cancellationToken);
 }
+
+/// <summary>An accepted invite or a reply, as the provider reports it; the key is the dispatch it follows.</summary>
+public sealed record ProviderOutcome(long Seq, string ProspectId, EventKind Kind, ActionType Action, DateTimeOffset At, string? IdempotencyKey);
 
 public sealed record UpstreamRequest(string AccountId, ActionType Action, string ProspectId, string? ProfileUrl, string IdempotencyKey);
 

@@ -55,7 +55,7 @@ public sealed record SimulatedAccountView(
 }
 
 /// <summary>One entry of an account's outcome feed; <see cref="Seq"/> starts at 1 and grows by one per entry.</summary>
-public sealed record SimulatedOutcome(long Seq, string ProspectId, SimulatedOutcomeKind Kind, ActionType Action, DateTimeOffset At);
+public sealed record SimulatedOutcome(long Seq, string ProspectId, SimulatedOutcomeKind Kind, ActionType Action, DateTimeOffset At, string? IdempotencyKey = null);
 
 /// <summary>
 /// What the simulator does with one request: the answer, and how long to wait before giving it.
@@ -120,6 +120,9 @@ public sealed class SimulatedLinkedIn(TimeProvider time) : ILinkedInUpstream
             return [.. account.Outcomes.Where(o => o.Seq > since).Take(limit)];
         }
     }
+
+    public Task<IReadOnlyList<ProviderOutcome>> ReadOutcomesAsync(string accountId, long since, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<ProviderOutcome>>([.. Outcomes(accountId, since, 500).Select(o => o.ToProvider())]);
 
     /// <summary>Performs one request on the account's model and says how to answer it (shared by both transports).</summary>
     public SimulatedCall Perform(UpstreamRequest request)
@@ -253,7 +256,7 @@ public sealed class SimulatedLinkedIn(TimeProvider time) : ILinkedInUpstream
             {
                 return;
             }
-            Outcomes.Enqueue(new SimulatedOutcome(++LastOutcomeSeq, request.ProspectId, kind, request.Action, now));
+            Outcomes.Enqueue(new SimulatedOutcome(++LastOutcomeSeq, request.ProspectId, kind, request.Action, now, request.IdempotencyKey));
             while (Outcomes.Count > MaxOutcomesKept)
             {
                 Outcomes.Dequeue();
@@ -273,4 +276,10 @@ public sealed class SimulatedLinkedIn(TimeProvider time) : ILinkedInUpstream
         private static UpstreamAnswer Error(int status, string code, string message) =>
             new(status, JsonSerializer.Serialize(new { error = code, message }));
     }
+}
+
+public static class SimulatedOutcomeExtensions
+{
+    public static ProviderOutcome ToProvider(this SimulatedOutcome o) =>
+        new(o.Seq, o.ProspectId, o.Kind == SimulatedOutcomeKind.Accepted ? EventKind.Accepted : EventKind.Replied, o.Action, o.At, o.IdempotencyKey);
 }

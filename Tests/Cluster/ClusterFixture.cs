@@ -33,6 +33,7 @@ public sealed class EmbeddedSiloConfigurator : ISiloConfigurator
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Dispatch:AutoDispatch"] = "false",
+            ["Dispatch:OutcomePollInterval"] = "00:00:00.200",
         }).Build();
         siloBuilder.Services.AddBreakerServices(configuration);
         siloBuilder.Services.AddKeyedSingleton<TimeProvider>(BreakerServices.ClockKey, TestWorld.Time);

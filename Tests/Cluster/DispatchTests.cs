@@ -208,3 +208,48 @@ public sealed class DispatchTests(ClusterFixture fixture)
         Assert.Equal("Europe/Paris", (await _s.Account.GetViewAsync()).TimeZone);
     }
 }
+
+[Collection(ClusterCollection.Name)]
+public sealed class ProspectOutcomeTests(ClusterFixture fixture)
+{
+    private readonly Scenario _s = new(fixture.Grains);
+
+    [Fact]
+    public async Task AcceptsAndRepliesFromLinkedIn_ReachTheCampaignCounters()
+    {
+        await _s.CreateAccountAsync(linkedIn: new SimulatedAccountSettings { AcceptRate = 1.0, ReplyRate = 1.0 });
+        var campaign = await _s.CreateCampaignAsync("seq", [ActionType.Invite, ActionType.Message], 3);
+
+        await Scenario.DrainAsync(campaign);
+
+        Assert.True(await Scenario.EventuallyAsync(async () =>
+        {
+            var c = (await campaign.GetViewAsync()).Counters;
+            return c.Accepted == 3 && c.Replied == 3;
+        }), $"counters: {(await campaign.GetViewAsync()).Counters}");
+        var accepted = await campaign.GetActivityAsync(new ActivityQuery { Kind = EventKind.Accepted });
+        Assert.Equal(3, accepted.Items.Count);
+        Assert.Equal(6, (await campaign.GetViewAsync()).Counters.Sent); // outcomes never count as sends
+    }
+
+    [Fact]
+    public async Task OutsideWorkingHours_DefersUntilTheyOpen_InTheAccountsZone()
+    {
+        var now = TestWorld.Time.GetUtcNow();
+        var zone = TimeZoneInfo.FindSystemTimeZoneById("Asia/Tokyo");
+        var local = TimeZoneInfo.ConvertTime(now, zone);
+        // A one-hour window starting three hours from now, local time, every day.
+        var opens = TimeOnly.FromDateTime(local.DateTime.AddHours(3));
+        await _s.CreateAccountAsync(new AccountSettings
+        {
+            TimeZone = "Asia/Tokyo",
+            WorkingHours = new WorkingHours { Start = opens, End = opens.AddHours(1) },
+        });
+
+        var result = await _s.Account.DispatchAsync(new DispatchCommand { CampaignId = "c", ProspectId = "p", Step = 0, Action = ActionType.Message });
+
+        Assert.Equal((DispatchStatus.Deferred, Reason.OutsideWorkingHours), (result.Status, result.Reason));
+        Assert.InRange(result.ResumeAt!.Value - now, TimeSpan.FromHours(3) - TimeSpan.FromMinutes(1), TimeSpan.FromHours(3));
+        Assert.Empty(_s.LinkedIn.Calls);
+    }
+}
