@@ -81,6 +81,46 @@ public sealed class MultiSiloDispatchTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task SafetyModeTrip_StopsEveryAccountOfTheWorkspace_OnEverySilo_WithinASecond()
+    {
+        var grains = _cluster.GrainFactory;
+        await grains.GetGrain<ISafetyModeGrain>(_ws).ConfigureAsync(new SafetySettings { Errors = 3, DistinctAccounts = 3 });
+        var healthy = Enumerable.Range(1, 12).Select(i => $"h{i}-" + Guid.NewGuid().ToString("N")[..6]).ToList();
+        foreach (var id in healthy)
+        {
+            DurableSiloConfigurator.LinkedIn.Configure(id, new SimulatedAccountSettings());
+            await grains.GetGrain<IAccountGrain>(GrainKeys.Scoped(_ws, id)).ConfigureAsync(new AccountSettings());
+            // Activate each account (on whichever silo placement picks) and warm its silo's cached safety view.
+            Assert.Equal(DispatchStatus.Sent, (await Dispatch(id, "warm")).Status);
+        }
+        var hosts = new HashSet<string>();
+        foreach (var id in healthy)
+        {
+            hosts.Add((await grains.GetGrain<Orleans.Runtime.IManagementGrain>(0).GetActivationAddress(grains.GetGrain<IAccountGrain>(GrainKeys.Scoped(_ws, id))))!.ToString());
+        }
+        Assert.True(hosts.Count >= 2, "the accounts should be spread over several silos");
+
+        for (var i = 0; i < 3; i++)
+        {
+            var sick = $"sick{i}-" + Guid.NewGuid().ToString("N")[..6];
+            DurableSiloConfigurator.LinkedIn.Configure(sick, new SimulatedAccountSettings { Fault = SimulatedFault.ServerError });
+            await grains.GetGrain<IAccountGrain>(GrainKeys.Scoped(_ws, sick)).ConfigureAsync(new AccountSettings());
+            await Dispatch(sick, "boom");
+        }
+        Assert.Equal(SafetyState.Open, (await grains.GetGrain<ISafetyModeGrain>(_ws).GetViewAsync()).State);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+
+        var results = await Task.WhenAll(healthy.Select(id => Dispatch(id, "after-trip")));
+
+        Assert.All(results, r => Assert.Equal((DispatchStatus.Blocked, Reason.SafetyMode), (r.Status, r.Reason)));
+        Assert.All(healthy, id => Assert.Equal(1, DurableSiloConfigurator.LinkedIn.View(id).Calls.Values.Sum()));
+    }
+
+    private Task<DispatchResult> Dispatch(string accountId, string prospect) =>
+        _cluster.GrainFactory.GetGrain<IAccountGrain>(GrainKeys.Scoped(_ws, accountId))
+            .DispatchAsync(new DispatchCommand { CampaignId = "direct", ProspectId = prospect, Step = 0, Action = ActionType.ViewProfile });
+
     private static string Describe(IEnumerable<string> accounts) =>
         string.Join("; ", accounts.Select(a => $"{a}: {DurableSiloConfigurator.LinkedIn.View(a).Delivered.GetValueOrDefault(ActionType.Invite)} delivered"));
 }
