@@ -45,15 +45,7 @@ public sealed class DurableSiloConfigurator : ISiloConfigurator
         siloBuilder.Services.AddKeyedSingleton<TimeProvider>(BreakerServices.ClockKey, Time);
         siloBuilder.Services.AddSingleton(LinkedIn);
         siloBuilder.Services.AddSingleton<ILinkedInUpstream>(LinkedIn);
-        siloBuilder.Configure<ClusterMembershipOptions>(o =>
-        {
-            // Declare a killed silo dead within seconds, so its grains move on quickly.
-            o.ProbeTimeout = TimeSpan.FromSeconds(1);
-            o.NumMissedProbesLimit = 2;
-            o.NumVotesForDeathDeclaration = 1;
-            o.TableRefreshTimeout = TimeSpan.FromSeconds(1);
-            o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(1);
-        });
+        siloBuilder.UseFastMembership();
     }
 }
 

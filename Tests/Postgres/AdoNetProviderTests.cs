@@ -100,6 +100,14 @@ public sealed class PostgresSiloConfigurator : ISiloConfigurator
             options.DeleteStateOnClear = true;
         });
         siloBuilder.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
+        siloBuilder.UseFastMembership();
+    }
+}
+
+public static class TestMembership
+{
+    /// <summary>Declares a dead silo dead within seconds, so tests that kill silos do not wait minutes.</summary>
+    public static ISiloBuilder UseFastMembership(this ISiloBuilder siloBuilder) =>
         siloBuilder.Configure<ClusterMembershipOptions>(o =>
         {
             o.ProbeTimeout = TimeSpan.FromSeconds(1);
@@ -108,7 +116,6 @@ public sealed class PostgresSiloConfigurator : ISiloConfigurator
             o.TableRefreshTimeout = TimeSpan.FromSeconds(1);
             o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(1);
         });
-    }
 }
 
 /// <summary>
