@@ -69,3 +69,24 @@ public sealed class WorkingHoursCalendarTests
         Assert.Equal(TimeSpan.FromSeconds(45), options.MinInterval);
     }
 }
+
+public sealed class SimulationProfileTests
+{
+    [Fact]
+    public void SimulationProfile_Is24x7_OverTheProductionWorkingHours()
+    {
+        var silo = Path.Combine(Postgres.PostgresServer.RepoRoot, "Silo");
+        var configuration = new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(silo, "appsettings.json"))
+            .AddJsonFile(Path.Combine(silo, "appsettings.Development.json"))
+            .Build();
+
+        var options = configuration.GetSection(DispatchOptions.Section).Get<DispatchOptions>()!;
+
+        // Every hour of a whole week, in a zone far from UTC, is inside the working hours.
+        var zone = TimeZoneInfo.FindSystemTimeZoneById("America/New_York");
+        var start = new DateTimeOffset(2026, 11, 23, 0, 0, 0, TimeSpan.Zero);
+        Assert.All(Enumerable.Range(0, 7 * 24), h => Assert.Null(WorkingHoursCalendar.NextOpening(start.AddHours(h), zone, options.WorkingHours)));
+        Assert.Equal(TimeSpan.FromSeconds(1), options.MinInterval);
+    }
+}
