@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Runs the whole test suite. On a fresh Debian machine it first installs what the tests need:
-# PostgreSQL's server binaries (the tests start their own throwaway cluster on a loopback port).
+# PostgreSQL's server binaries (the tests start their own throwaway cluster on a loopback port), and
+# Chromium with its driver (the dashboard's browser tests run it headless).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
 need_packages=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_packages+=(postgresql)
+command -v chromium >/dev/null 2>&1 || need_packages+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need_packages+=(chromium-driver)
 if [ ${#need_packages[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
         echo "test.sh: missing Debian packages: ${need_packages[*]} (run as root, or: sudo apt-get install ${need_packages[*]})" >&2

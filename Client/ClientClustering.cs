@@ -8,7 +8,8 @@ public static class ClientClustering
 {
     /// <summary>
     /// Joins the cluster the same way the silos were told to form it: <c>Storage:Provider</c> = Memory
-    /// uses the localhost gateway, Postgres the ADO.NET membership table.
+    /// uses the localhost gateway (<c>Orleans:GatewayPort</c>, or the explicit list <c>Orleans:Gateways</c>
+    /// of <c>host:port</c> endpoints), Postgres the ADO.NET membership table.
     /// </summary>
     public static IClientBuilder UseBreakerClustering(this IClientBuilder client, IConfiguration configuration)
     {
@@ -27,7 +28,17 @@ public static class ClientClustering
             }
             return client.UseBreakerPostgres(connectionString);
         }
+        var gateways = configuration.GetSection("Orleans:Gateways").Get<string[]>();
+        if (gateways is { Length: > 0 })
+        {
+            return client.UseStaticClustering([.. gateways.Select(ParseEndpoint)]);
+        }
         var gateway = configuration.GetValue("Orleans:GatewayPort", 30000);
         return client.UseStaticClustering(new IPEndPoint(IPAddress.Loopback, gateway));
     }
+
+    private static IPEndPoint ParseEndpoint(string text) =>
+        IPEndPoint.TryParse(text, out var endpoint) && endpoint.Port != 0
+            ? endpoint
+            : throw new InvalidOperationException($"Orleans:Gateways entry '{text}' is not an IP endpoint such as 127.0.0.1:30000.");
 }

@@ -44,6 +44,7 @@ public static class BreakerSilo
         var host = configuration.GetSection(SiloHostOptions.Section).Get<SiloHostOptions>() ?? new SiloHostOptions();
 
         builder.Services.AddBreakerServices(configuration);
+        builder.Services.AddMetricsPublisher();
         if (storage.Provider == StorageProvider.Postgres)
         {
             // Runs before the silo starts: a missing or outdated schema stops the process with a clear message.

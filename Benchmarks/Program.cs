@@ -1,0 +1,51 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Running;
+using OrleansBreaker.Benchmarks.Cluster;
+
+// micro:   BenchmarkDotNet over the pure logic (classifier, breaker, cap windows, in-memory event log).
+// cluster: the load harness; every figure next to its baseline, in one run.
+const string usage = "usage: dotnet run -c Release --project Benchmarks -- micro [BenchmarkDotNet args, e.g. --filter *Classifier*]\n" +
+                     "       dotnet run -c Release --project Benchmarks -- cluster [--quick] [options]\n\n" + HarnessOptions.Usage;
+
+switch (args.FirstOrDefault())
+{
+    case "micro":
+        var micro = args[1..];
+        // Without a filter BenchmarkDotNet asks which benchmark to run; run them all instead.
+        if (!micro.Any(a => a is "--filter" or "-f" or "--list" or "--info" or "--help" or "-h"))
+        {
+            micro = [.. micro, "--filter", "*"];
+        }
+        var config = DefaultConfig.Instance.WithArtifactsPath(Path.Combine(ArtifactsRoot(), "micro"));
+        BenchmarkSwitcher.FromAssembly(typeof(IPingGrain).Assembly).Run(micro, config);
+        return 0;
+
+    case "cluster":
+        try
+        {
+            var options = HarnessOptions.Parse(args[1..]);
+            var summary = await ClusterHarness.RunAsync(options, Console.Out);
+            return summary.Figures.Any(f => f.Verdict == Verdict.Failed) ? 2 : 0;
+        }
+        catch (ArgumentException ex)
+        {
+            Console.Error.WriteLine(ex.Message);
+            return 1;
+        }
+
+    default:
+        Console.Error.WriteLine(usage);
+        return 1;
+}
+
+static string ArtifactsRoot()
+{
+    try
+    {
+        return Path.Combine(BenchPostgres.RepoRoot(), "artifacts", "benchmarks");
+    }
+    catch (InvalidOperationException)
+    {
+        return Path.Combine(Directory.GetCurrentDirectory(), "artifacts", "benchmarks");
+    }
+}

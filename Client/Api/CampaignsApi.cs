@@ -1,0 +1,291 @@
+using System.Buffers.Text;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace OrleansBreaker.Client.Api;
+
+/// <summary>Campaigns, their prospects and their Activity (API.md §3).</summary>
+public static class CampaignsApi
+{
+    public const int MaxSteps = 50;
+    public const int MaxDelayMinutes = 525_600; // a year
+    public const int MaxProspectsPerRequest = 10_000;
+    public const int DefaultActivityLimit = 50;
+    public const int MaxActivityLimit = 500;
+
+    public static RouteGroupBuilder MapCampaignsApi(this RouteGroupBuilder workspace)
+    {
+        workspace.MapPut("/campaigns/{campaignId}", PutAsync);
+        workspace.MapGet("/campaigns", ListAsync);
+        workspace.MapGet("/campaigns/{campaignId}", GetAsync);
+        workspace.MapPost("/campaigns/{campaignId}/prospects", AddProspectsAsync);
+        workspace.MapGet("/campaigns/{campaignId}/prospects/{prospectId}", GetProspectAsync);
+        workspace.MapGet("/campaigns/{campaignId}/activity", ActivityAsync);
+        return workspace;
+    }
+
+    public static ICampaignGrain Campaign(this IClusterClient cluster, string workspace, string campaignId) =>
+        cluster.GetGrain<ICampaignGrain>(GrainKeys.Scoped(workspace, campaignId));
+
+    public static IResult CampaignNotFound(string campaignId) => Problems.NotFound($"Campaign '{campaignId}' not found.");
+
+    private static async Task<IResult> PutAsync(string ws, string campaignId, HttpRequest request, IClusterClient cluster)
+    {
+        var (root, error) = await JsonBody.ReadObjectAsync(request);
+        if (error is not null)
+        {
+            return error;
+        }
+        if (root is null)
+        {
+            return Problems.BadRequest("The body must be a JSON object with accountId and steps.");
+        }
+        CampaignSettings? settings;
+        using (root)
+        {
+            settings = ReadCampaign(root.RootElement, out error);
+        }
+        if (settings is null)
+        {
+            return error!;
+        }
+        // The account key is scoped by workspace, so an account of another workspace is simply not here.
+        if (!(await cluster.Account(ws, settings.AccountId).GetViewAsync()).Exists)
+        {
+            return Problems.BadRequest($"accountId '{settings.AccountId}' is not an account of this workspace; create it first (PUT /api/workspaces/{ws}/accounts/{settings.AccountId}).");
+        }
+        return Results.Ok(CampaignJson.From(await cluster.Campaign(ws, campaignId).ConfigureAsync(settings)));
+    }
+
+    private static CampaignSettings? ReadCampaign(JsonElement root, out IResult? error)
+    {
+        var body = new JsonBody.Reader(root, "").Only("accountId", "steps", "active");
+        var accountId = body.Id("accountId", required: true);
+        var active = body.Bool("active") ?? true;
+        var steps = new List<StepDefinition>();
+        if (body.Array("steps", required: true) is { } array)
+        {
+            var count = array.GetArrayLength();
+            if (count is 0 or > MaxSteps)
+            {
+                body.Fail($"steps must hold 1 to {MaxSteps} steps, got {count}.");
+            }
+            var i = 0;
+            foreach (var element in array.EnumerateArray())
+            {
+                if (!body.Ok)
+                {
+                    break;
+                }
+                var name = $"steps[{i++}]";
+                if (element.ValueKind != JsonValueKind.Object)
+                {
+                    body.Fail($"{name} must be an object such as {{\"action\":\"Invite\",\"delayMinutes\":0}}, got {JsonBody.Describe(element)}.");
+                    break;
+                }
+                var step = body.Nested(element, name).Only("action", "delayMinutes");
+                var action = step.Enum<ActionType>("action", required: true);
+                var delay = step.Int("delayMinutes", 0, MaxDelayMinutes) ?? 0;
+                if (body.Absorb(step))
+                {
+                    steps.Add(new StepDefinition(action!.Value, delay));
+                }
+            }
+        }
+        error = body.Ok ? null : Problems.BadRequest(body.Error!);
+        return body.Ok ? new CampaignSettings { AccountId = accountId!, Steps = steps, Active = active } : null;
+    }
+
+    private static async Task<IResult> ListAsync(string ws, IClusterClient cluster)
+    {
+        var directory = await cluster.GetGrain<IWorkspaceGrain>(ws).GetDirectoryAsync();
+        var views = await Fanout.SelectAsync(directory.Campaigns, id => cluster.Campaign(ws, id).GetViewAsync());
+        return Results.Ok(new ItemsJson<CampaignJson>([.. views.Where(v => v.Exists).Select(CampaignJson.From)]));
+    }
+
+    private static async Task<IResult> GetAsync(string ws, string campaignId, IClusterClient cluster)
+    {
+        var view = await cluster.Campaign(ws, campaignId).GetViewAsync();
+        return view.Exists ? Results.Ok(CampaignJson.From(view)) : CampaignNotFound(campaignId);
+    }
+
+    private static async Task<IResult> AddProspectsAsync(string ws, string campaignId, HttpRequest request, IClusterClient cluster)
+    {
+        var (root, error) = await JsonBody.ReadObjectAsync(request);
+        if (error is not null)
+        {
+            return error;
+        }
+        if (root is null)
+        {
+            return Problems.BadRequest("The body must be a JSON object such as {\"prospects\":[{\"id\":\"p1\",\"profileUrl\":\"https://www.linkedin.com/in/someone\"}]}.");
+        }
+        List<ProspectInput>? prospects;
+        using (root)
+        {
+            prospects = ReadProspects(root.RootElement, out error);
+        }
+        if (prospects is null)
+        {
+            return error!;
+        }
+        var campaign = cluster.Campaign(ws, campaignId);
+        if (!(await campaign.GetViewAsync()).Exists)
+        {
+            return CampaignNotFound(campaignId);
+        }
+        var result = await campaign.AddProspectsAsync(prospects);
+        return Results.Json(new AddedJson(result.Added, result.Duplicates), statusCode: StatusCodes.Status202Accepted);
+    }
+
+    private static List<ProspectInput>? ReadProspects(JsonElement root, out IResult? error)
+    {
+        var body = new JsonBody.Reader(root, "").Only("prospects");
+        var prospects = new List<ProspectInput>();
+        if (body.Array("prospects", required: true) is { } array)
+        {
+            if (array.GetArrayLength() > MaxProspectsPerRequest)
+            {
+                body.Fail($"prospects holds {array.GetArrayLength()} prospects; send at most {MaxProspectsPerRequest} per request.");
+            }
+            var i = 0;
+            foreach (var element in array.EnumerateArray())
+            {
+                if (!body.Ok)
+                {
+                    break;
+                }
+                var name = $"prospects[{i++}]";
+                if (element.ValueKind != JsonValueKind.Object)
+                {
+                    body.Fail($"{name} must be an object such as {{\"id\":\"p1\",\"profileUrl\":\"https://www.linkedin.com/in/someone\"}}, got {JsonBody.Describe(element)}.");
+                    break;
+                }
+                var prospect = body.Nested(element, name).Only("id", "profileUrl");
+                var id = prospect.Id("id", required: true);
+                var url = prospect.String("profileUrl");
+                if (url is not null && !IsWebUrl(url))
+                {
+                    prospect.Fail($"{name}.profileUrl '{Problems.Shorten(url)}' must be an absolute http or https URL.");
+                }
+                if (body.Absorb(prospect))
+                {
+                    prospects.Add(new ProspectInput(id!, url));
+                }
+            }
+        }
+        error = body.Ok ? null : Problems.BadRequest(body.Error!);
+        return body.Ok ? prospects : null;
+    }
+
+    public static bool IsWebUrl(string text) =>
+        Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp) && uri.Host.Length > 0;
+
+    private static async Task<IResult> GetProspectAsync(string ws, string campaignId, string prospectId, IClusterClient cluster)
+    {
+        var campaign = cluster.Campaign(ws, campaignId);
+        if (!(await campaign.GetViewAsync()).Exists)
+        {
+            return CampaignNotFound(campaignId);
+        }
+        var prospect = await campaign.GetProspectAsync(prospectId);
+        return prospect is null
+            ? Problems.NotFound($"Prospect '{prospectId}' is not in campaign '{campaignId}'.")
+            : Results.Ok(ProspectJson.From(prospect));
+    }
+
+    private static async Task<IResult> ActivityAsync(string ws, string campaignId, HttpRequest request, IClusterClient cluster)
+    {
+        if (!ActivityFilter.TryRead(request.Query, out var query, out var problem))
+        {
+            return Problems.BadRequest(problem);
+        }
+        var campaign = cluster.Campaign(ws, campaignId);
+        if (!(await campaign.GetViewAsync()).Exists)
+        {
+            return CampaignNotFound(campaignId);
+        }
+        var page = await campaign.GetActivityAsync(query);
+        return Results.Ok(new ActivityPageJson([.. page.Items.Select(ActivityJson.From)], ActivityCursor.Encode(page.Next)));
+    }
+}
+
+/// <summary>The Activity filter of the query string: <c>kind</c>, <c>reason</c>, <c>limit</c>, <c>cursor</c>.</summary>
+public static class ActivityFilter
+{
+    public static bool TryRead(IQueryCollection query, out ActivityQuery result, out string problem)
+    {
+        result = new ActivityQuery { Limit = CampaignsApi.DefaultActivityLimit };
+        problem = "";
+        foreach (var name in new[] { "kind", "reason", "limit", "cursor" })
+        {
+            if (query[name].Count > 1)
+            {
+                problem = $"Query parameter '{name}' is given more than once.";
+                return false;
+            }
+        }
+        if (Value(query, "kind") is { } kindText)
+        {
+            if (!EnumNames.TryParse<EventKind>(kindText, out var kind))
+            {
+                problem = $"kind must be one of {string.Join(", ", Enum.GetNames<EventKind>())}, got '{Problems.Shorten(kindText)}'.";
+                return false;
+            }
+            result = result with { Kind = kind };
+        }
+        if (Value(query, "reason") is { } reasonText)
+        {
+            if (!EnumNames.TryParse<Reason>(reasonText, out var reason) || reason == Reason.None)
+            {
+                problem = $"reason must be one of {string.Join(", ", Enum.GetNames<Reason>().Where(n => n != nameof(Reason.None)))}, got '{Problems.Shorten(reasonText)}'.";
+                return false;
+            }
+            result = result with { Reason = reason };
+        }
+        if (Value(query, "limit") is { } limitText)
+        {
+            if (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out var limit) || limit is < 1 or > CampaignsApi.MaxActivityLimit)
+            {
+                problem = $"limit must be a whole number from 1 to {CampaignsApi.MaxActivityLimit}, got '{Problems.Shorten(limitText)}'.";
+                return false;
+            }
+            result = result with { Limit = limit };
+        }
+        if (Value(query, "cursor") is { } cursorText)
+        {
+            if (ActivityCursor.Decode(cursorText) is not { } before)
+            {
+                problem = $"cursor '{Problems.Shorten(cursorText)}' is not one this API gave: pass the 'next' of a previous page as it was.";
+                return false;
+            }
+            result = result with { Before = before };
+        }
+        return true;
+    }
+
+    private static string? Value(IQueryCollection query, string name) => query[name] is { Count: 1 } v ? v[0] : null;
+}
+
+/// <summary>An opaque paging cursor: the event log sequence to continue below, base64url-wrapped.</summary>
+public static class ActivityCursor
+{
+    private const string Prefix = "a1:";
+
+    public static string? Encode(long? next) =>
+        next is { } seq ? Base64Url.EncodeToString(Encoding.ASCII.GetBytes(Prefix + seq.ToString(CultureInfo.InvariantCulture))) : null;
+
+    public static long? Decode(string cursor)
+    {
+        if (cursor.Length is 0 or > 64 || !Base64Url.IsValid(cursor))
+        {
+            return null;
+        }
+        var text = Encoding.ASCII.GetString(Base64Url.DecodeFromChars(cursor));
+        return text.StartsWith(Prefix, StringComparison.Ordinal)
+            && long.TryParse(text.AsSpan(Prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var seq) && seq > 0
+            ? seq
+            : null;
+    }
+}

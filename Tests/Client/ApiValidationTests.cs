@@ -1,0 +1,106 @@
+using System.Text;
+using System.Text.Json;
+
+namespace OrleansBreaker.Tests.Client;
+
+/// <summary>API.md §2: bad input is a 400 (or 413) problem that says what is wrong, never a 500, and changes nothing stored.</summary>
+[Collection(DashboardCollection.Name)]
+public sealed class ApiValidationTests(DashboardFixture fixture)
+{
+    /// <summary>(what is wrong, method, path under the workspace, body, words the detail must contain).</summary>
+    public static TheoryData<string, string, string, string?, string> BadRequests() => new()
+    {
+        { "malformed JSON", "PUT", "/accounts/{account}", """{"timeZone":""", "not valid JSON" },
+        { "not an object", "PUT", "/accounts/{account}", "[1,2]", "JSON object" },
+        { "wrong type: time zone", "PUT", "/accounts/{account}", """{"timeZone":5}""", "timeZone must be a string" },
+        { "wrong type: cap", "PUT", "/accounts/{account}", """{"limits":{"Invite":{"daily":"ten"}}}""", "limits.Invite.daily" },
+        { "fractional cap", "PUT", "/accounts/{account}", """{"limits":{"Invite":{"daily":1.5}}}""", "whole number" },
+        { "negative cap", "PUT", "/accounts/{account}", """{"limits":{"Invite":{"daily":-1,"weekly":10}}}""", "limits.Invite.daily" },
+        { "unknown action type in limits", "PUT", "/accounts/{account}", """{"limits":{"Teleport":{"daily":1}}}""", "unknown action type 'Teleport'" },
+        { "action type as a number", "PUT", "/accounts/{account}", """{"limits":{"2":{"daily":1}}}""", "unknown action type '2'" },
+        { "unknown time zone", "PUT", "/accounts/{account}", """{"timeZone":"Mars/Olympus_Mons"}""", "Unknown time zone" },
+        { "unknown field", "PUT", "/accounts/{account}", """{"timezone":"UTC"}""", "Unknown field 'timezone'" },
+        { "invalid account id", "PUT", "/accounts/not%20valid!", """{"timeZone":"UTC"}""", "not a valid id" },
+        { "account id too long", "GET", "/accounts/" + new string('a', 65), null, "not a valid id" },
+        { "campaign without steps", "PUT", "/campaigns/{campaign}", """{"accountId":"{account}"}""", "steps is required" },
+        { "campaign with no step", "PUT", "/campaigns/{campaign}", """{"accountId":"{account}","steps":[]}""", "1 to 50 steps" },
+        { "unknown action type in steps", "PUT", "/campaigns/{campaign}", """{"accountId":"{account}","steps":[{"action":"Teleport"}]}""", "steps[0].action" },
+        { "wrong type: active", "PUT", "/campaigns/{campaign}", """{"accountId":"{account}","steps":[{"action":"Invite"}],"active":"yes"}""", "active must be true or false" },
+        { "negative delay", "PUT", "/campaigns/{campaign}", """{"accountId":"{account}","steps":[{"action":"Invite","delayMinutes":-5}]}""", "steps[0].delayMinutes" },
+        { "invalid account id in body", "PUT", "/campaigns/{campaign}", """{"accountId":"a b","steps":[{"action":"Invite"}]}""", "accountId 'a b' is not a valid id" },
+        { "invalid prospect id", "POST", "/campaigns/{campaign}/prospects", """{"prospects":[{"id":"ok-1"},{"id":"has space"}]}""", "prospects[1].id" },
+        { "javascript profile URL", "POST", "/campaigns/{campaign}/prospects", """{"prospects":[{"id":"ok-2"},{"id":"x","profileUrl":"javascript:alert(1)"}]}""", "http or https" },
+        { "ftp profile URL", "POST", "/campaigns/{campaign}/prospects", """{"prospects":[{"id":"x","profileUrl":"ftp://example.com/x"}]}""", "http or https" },
+        { "relative profile URL", "POST", "/campaigns/{campaign}/prospects", """{"prospects":[{"id":"x","profileUrl":"linkedin.com/in/x"}]}""", "http or https" },
+        { "prospects not an array", "POST", "/campaigns/{campaign}/prospects", """{"prospects":{"id":"x"}}""", "prospects must be an array" },
+        { "unknown event kind", "POST", "/events", """{"accountId":"{account}","action":"InMail","kind":"Clicked"}""", "kind must be one of Sent, Accepted, Replied" },
+        { "event kind not from outside", "POST", "/events", """{"accountId":"{account}","action":"InMail","kind":"Skipped"}""", "kind must be one of Sent, Accepted, Replied" },
+        { "unknown action type in event", "POST", "/events", """{"accountId":"{account}","action":"Teleport","kind":"Sent"}""", "action must be one of" },
+        { "event time without offset", "POST", "/events", """{"accountId":"{account}","action":"InMail","kind":"Sent","at":"2026-11-24T12:00:00"}""", "ISO-8601" },
+        { "event time not a time", "POST", "/events", """{"accountId":"{account}","action":"InMail","kind":"Sent","at":"yesterday"}""", "ISO-8601" },
+        { "reply without prospect", "POST", "/events", """{"accountId":"{account}","action":"InMail","kind":"Replied"}""", "prospectId is required" },
+        { "paging: limit 0", "GET", "/campaigns/{campaign}/activity?limit=0", null, "limit must be" },
+        { "paging: limit too big", "GET", "/campaigns/{campaign}/activity?limit=100000", null, "limit must be" },
+        { "paging: limit not a number", "GET", "/campaigns/{campaign}/activity?limit=ten", null, "limit must be" },
+        { "paging: forged cursor", "GET", "/campaigns/{campaign}/activity?cursor=42", null, "cursor" },
+        { "paging: unknown kind filter", "GET", "/campaigns/{campaign}/activity?kind=Teleported", null, "kind must be one of" },
+        { "paging: unknown reason filter", "GET", "/campaigns/{campaign}/activity?reason=Boredom", null, "reason must be one of" },
+        { "paging: repeated parameter", "GET", "/campaigns/{campaign}/activity?limit=1&limit=2", null, "more than once" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadRequests))]
+    public async Task BadInput_Is400WithADetail_AndChangesNothing(string what, string method, string path, string? body, string detailContains)
+    {
+        var s = await InMailScenario.TripAsync(fixture, prospects: 2);
+        var before = await SnapshotAsync(s);
+        path = path.Replace("{account}", s.AccountId).Replace("{campaign}", s.CampaignId);
+        body = body?.Replace("{account}", s.AccountId).Replace("{campaign}", s.CampaignId);
+
+        using var request = new HttpRequestMessage(new HttpMethod(method), s.Path(path)) { Content = body is null ? null : DashboardFixture.Raw(body) };
+        var problem = await ProblemAssert.IsProblemAsync(await s.Api.SendAsync(request), 400);
+
+        Assert.True(problem.GetProperty("detail").GetString()!.Contains(detailContains, StringComparison.Ordinal),
+            $"{what}: detail '{problem.GetProperty("detail").GetString()}' should mention '{detailContains}'");
+        Assert.Equal(before, await SnapshotAsync(s));
+    }
+
+    [Fact]
+    public async Task BadWorkspaceIds_Are400()
+    {
+        await ProblemAssert.IsProblemAsync(await fixture.Admin.PostAsync("/api/workspaces", DashboardFixture.Raw("""{"id":"a/b"}""")), 400);
+        await ProblemAssert.IsProblemAsync(await fixture.Admin.PostAsync("/api/workspaces", DashboardFixture.Raw("""{"id":""}""")), 400);
+        await ProblemAssert.IsProblemAsync(await fixture.Admin.PostAsync("/api/workspaces", DashboardFixture.Raw("""{"id":7}""")), 400);
+        await ProblemAssert.IsProblemAsync(await fixture.Admin.PostAsync("/api/workspaces", DashboardFixture.Raw("{}")), 400);
+        await ProblemAssert.IsProblemAsync(await fixture.Admin.GetAsync("/api/workspaces/bad%20id/accounts"), 400);
+    }
+
+    [Fact]
+    public async Task ABodyOver1MiB_Is413_AndNothingIsAdded()
+    {
+        var s = await InMailScenario.TripAsync(fixture, prospects: 1);
+        var big = new StringBuilder("""{"prospects":[""");
+        for (var i = 0; big.Length <= 1024 * 1024; i++)
+        {
+            big.Append(i == 0 ? "" : ",").Append($$"""{"id":"bulk-{{i}}","profileUrl":"https://www.linkedin.com/in/{{new string('x', 200)}}"}""");
+        }
+        big.Append("]}");
+
+        await ProblemAssert.IsProblemAsync(await s.Api.PostAsync(s.Path($"/campaigns/{s.CampaignId}/prospects"), DashboardFixture.Raw(big.ToString())), 413);
+
+        Assert.Equal(1, (await s.GetAsync($"/campaigns/{s.CampaignId}")).GetProperty("prospects").GetInt32());
+    }
+
+    /// <summary>Everything a rejected request could have touched: account, campaign, activity, directory.</summary>
+    private static async Task<string> SnapshotAsync(InMailScenario s)
+    {
+        var parts = new[]
+        {
+            await s.GetAsync($"/accounts/{s.AccountId}"),
+            await s.GetAsync("/accounts"),
+            await s.GetAsync("/campaigns"),
+            await s.GetAsync($"/campaigns/{s.CampaignId}/activity?limit=500"),
+        };
+        return string.Join("\n", parts.Select(p => p.GetRawText()));
+    }
+}
