@@ -46,23 +46,46 @@ dotnet Simulator/bin/Release/net10.0/OrleansBreaker.Simulator.dll --urls http://
 pids+=($!)
 export Upstream__Provider=Http Upstream__BaseUrl=http://127.0.0.1:5090
 
+# The dashboard and REST API (API.md §2-3) on :5080; once it reaches the cluster, the demo workspace's key.
+start_dashboard() {
+    dotnet Client/bin/Release/net10.0/OrleansBreaker.Client.dll --urls http://127.0.0.1:5080 &
+    pids+=($!)
+    for _ in $(seq 1 90); do
+        curl -fsS http://127.0.0.1:5080/healthz >/dev/null 2>&1 && break
+        sleep 1
+    done
+    if [ "$demo" = true ]; then
+        demo_key=$(curl -fsS -X POST http://127.0.0.1:5080/api/workspaces -H "Authorization: Bearer $Auth__AdminKey" \
+            -H 'Content-Type: application/json' -d '{"id":"demo"}' 2>/dev/null | sed -n 's/.*"apiKey":"\([^"]*\)".*/\1/p')
+    fi
+}
+
 if [ "$postgres" -eq 1 ]; then
     echo "OrleansBreaker: $silos silo(s) on PostgreSQL; simulator http://127.0.0.1:5090; admin key: $Auth__AdminKey"
     args=(--silos "$silos"); [ "$reset" -eq 1 ] && args+=(--reset); [ "$demo" = false ] && args+=(--no-demo)
     deploy/local-cluster.sh "${args[@]}" &
     pids+=($!)
+    export Storage__Provider=Postgres
+    export Storage__ConnectionString=${Storage__ConnectionString:-Host=127.0.0.1;Port=${BREAKER_PG_PORT:-55432};Database=orleansbreaker;Username=postgres}
+    start_dashboard
+    echo
+    echo "  dashboard:   http://127.0.0.1:5080  (demo workspace key: ${demo_key:-created on an earlier run; see the admin key})"
+    echo "  admin key:   $Auth__AdminKey"
     wait -n "${pids[@]}"
     exit
 fi
 
 Orleans__SiloPort=11111 Orleans__GatewayPort=30000 Demo__Enabled=$demo dotnet Silo/bin/Release/net10.0/OrleansBreaker.Silo.dll &
 pids+=($!)
+start_dashboard
 
 echo
 echo "OrleansBreaker: 1 silo, in-memory storage"
+echo "  dashboard:   http://127.0.0.1:5080  (sign in with the demo workspace key)"
+echo "  demo key:    ${demo_key:-none (--no-demo)}"
 echo "  admin key:   $Auth__AdminKey"
 echo "  gateway:     127.0.0.1:30000"
 echo "  simulator:   http://127.0.0.1:5090 (e.g. curl http://127.0.0.1:5090/sim/accounts/alice)"
-echo "  inspect:     dotnet Client/bin/Release/net10.0/OrleansBreaker.Client.dll demo"
+echo "  API:         curl -H \"Authorization: Bearer \$KEY\" http://127.0.0.1:5080/api/workspaces/demo/accounts"
 echo "Ctrl-C stops everything."
 wait -n "${pids[@]}"

@@ -15,6 +15,25 @@ internal sealed partial class SafetyModeGrain(
 {
     private string Workspace => this.GetPrimaryKeyString();
 
+    // The per-silo "workspaces in safety mode" gauge counts this activation while its phase is Open.
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (state.State.Phase != SafetyState.Closed)
+        {
+            BreakerMetrics.SafetyOpenWorkspaces.Add(1);
+        }
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (state.State.Phase != SafetyState.Closed)
+        {
+            BreakerMetrics.SafetyOpenWorkspaces.Add(-1);
+        }
+        return Task.CompletedTask;
+    }
+
     public Task<SafetyView> GetViewAsync() => Task.FromResult(SafetyMode.View(state.State, time.GetUtcNow()));
 
     public async Task<SafetyView> ConfigureAsync(SafetySettings settings)
@@ -38,6 +57,7 @@ internal sealed partial class SafetyModeGrain(
         {
             await state.WriteStateAsync();
             BreakerMetrics.SafetyTrips.Add(1);
+            BreakerMetrics.SafetyOpenWorkspaces.Add(1);
             LogTripped(Workspace, burst.Count, burst.Select(e => e.AccountId).Distinct().Count(), next.ResumeAt);
             await AppendAsync(EventKind.SafetyModeTripped, now, next.ResumeAt,
                 $"Temporary safety mode: {burst.Count} upstream errors from {burst.Select(e => e.AccountId).Distinct().Count()} accounts; no dispatch until {next.ResumeAt:u}");
@@ -70,6 +90,7 @@ internal sealed partial class SafetyModeGrain(
             if (next.Phase == SafetyState.Closed)
             {
                 BreakerMetrics.SafetyClears.Add(1);
+                BreakerMetrics.SafetyOpenWorkspaces.Add(-1);
                 LogCleared(Workspace, accountId);
                 await AppendAsync(EventKind.SafetyModeCleared, now, null, "Temporary safety mode cleared: the probe dispatch succeeded");
             }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using OrleansBreaker.Hosting;
 using OrleansBreaker.Silo.Demo;
 
@@ -53,6 +54,8 @@ public static class BreakerSilo
 
         builder.UseOrleans(silo =>
         {
+            // The Orleans Dashboard's grains run in the silos; the client mounts its UI behind the admin key.
+            silo.AddDashboard();
             silo.Configure<ClusterOptions>(o =>
             {
                 o.ServiceId = host.ServiceId;
