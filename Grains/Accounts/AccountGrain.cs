@@ -155,9 +155,12 @@ internal sealed partial class AccountGrain(
         var now = time.GetUtcNow();
         var key = command.Key;
 
-        if (await FindRecordedOutcomeAsync(key) is { } recorded)
+        // A key this activation still holds answers at once. The event log (for keys older than the
+        // intents kept in state) is asked only below, when a send would otherwise happen: a refusal
+        // before LinkedIn sends nothing either way, so the skip path never touches the database.
+        if (S.Intents.TryGetValue(key, out var held))
         {
-            return recorded;
+            return Replay(held.Status, held.Reason, held.At);
         }
         if (!S.Exists)
         {
@@ -208,6 +211,10 @@ internal sealed partial class AccountGrain(
         if (now < _nextSendAt)
         {
             return Result(DispatchStatus.Deferred, Reason.Pacing, now, _nextSendAt);
+        }
+        if (await FindLoggedOutcomeAsync(key) is { } recorded)
+        {
+            return recorded;
         }
         // Half-open: one probe for the whole workspace, taken only once every local check has passed.
         var probe = workspaceSafety.State == SafetyState.HalfOpen;
@@ -388,16 +395,8 @@ internal sealed partial class AccountGrain(
         return Result(DispatchStatus.Failed, Reason.RecipientUnavailable, now, outcome: verdict.Class);
     }
 
-    private async Task<DispatchResult?> FindRecordedOutcomeAsync(string key)
+    private async Task<DispatchResult?> FindLoggedOutcomeAsync(string key)
     {
-        if (S.Intents.TryGetValue(key, out var intent))
-        {
-            return Replay(intent.Status, intent.Reason, intent.At);
-        }
-        if (!S.Exists)
-        {
-            return null;
-        }
         var logged = await eventLog.FindByKeyAsync(_workspaceId, _accountId, key);
         return logged is null ? null : Replay(logged.Kind switch
         {

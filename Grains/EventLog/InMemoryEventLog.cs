@@ -1,13 +1,16 @@
 namespace OrleansBreaker.EventLog;
 
 /// <summary>
-/// The embedded default's event log: a process-wide list guarded by a lock. Meets the same
-/// contract tests as the PostgreSQL log. Unbounded by design (a demo or a test), not for production.
+/// The embedded default's event log: process-wide, guarded by a lock, indexed the way its readers
+/// ask (per campaign, per account, per idempotency key) so no read scans the whole log. Meets the
+/// same contract tests as the PostgreSQL log. Unbounded by design (a demo or a test), not for production.
 /// </summary>
 public sealed class InMemoryEventLog : IEventLog
 {
     private readonly Lock _gate = new();
-    private readonly List<EventRecord> _events = [];
+    private readonly Dictionary<(string Workspace, string Campaign), List<EventRecord>> _byCampaign = [];
+    private readonly Dictionary<(string Workspace, string Account), List<EventRecord>> _byAccount = [];
+    private readonly Dictionary<(string Workspace, string Account, string Key), EventRecord> _byKey = [];
     private long _seq;
 
     public Task<IReadOnlyList<EventRecord>> AppendAsync(IReadOnlyList<EventRecord> events, CancellationToken cancellationToken = default)
@@ -18,8 +21,19 @@ public sealed class InMemoryEventLog : IEventLog
         {
             for (var i = 0; i < events.Count; i++)
             {
-                stored[i] = events[i] with { Seq = ++_seq };
-                _events.Add(stored[i]);
+                var e = stored[i] = events[i] with { Seq = ++_seq };
+                if (e.CampaignId is not null)
+                {
+                    ListFor(_byCampaign, (e.WorkspaceId, e.CampaignId)).Add(e);
+                }
+                if (e.AccountId is not null)
+                {
+                    ListFor(_byAccount, (e.WorkspaceId, e.AccountId)).Add(e);
+                    if (e.Key is not null)
+                    {
+                        _byKey[(e.WorkspaceId, e.AccountId, e.Key)] = e;
+                    }
+                }
             }
         }
         return Task.FromResult<IReadOnlyList<EventRecord>>(stored);
@@ -28,14 +42,21 @@ public sealed class InMemoryEventLog : IEventLog
     public Task<EventPage> ReadCampaignAsync(string workspaceId, string campaignId, ActivityQuery query, CancellationToken cancellationToken = default)
     {
         var limit = Math.Clamp(query.Limit, 1, 500);
-        List<EventRecord> page;
+        var page = new List<EventRecord>(limit + 1);
         lock (_gate)
         {
-            page = [.. Newest(e => e.WorkspaceId == workspaceId && e.CampaignId == campaignId
-                    && (query.Kind is null || e.Kind == query.Kind)
-                    && (query.Reason is null || e.Reason == query.Reason)
-                    && (query.Before is null || e.Seq < query.Before))
-                .Take(limit + 1)];
+            if (_byCampaign.TryGetValue((workspaceId, campaignId), out var events))
+            {
+                for (var i = events.Count - 1; i >= 0 && page.Count <= limit; i--)
+                {
+                    var e = events[i];
+                    if ((query.Kind is null || e.Kind == query.Kind) && (query.Reason is null || e.Reason == query.Reason)
+                        && (query.Before is null || e.Seq < query.Before))
+                    {
+                        page.Add(e);
+                    }
+                }
+            }
         }
         var next = page.Count > limit ? page[limit - 1].Seq : (long?)null;
         return Task.FromResult(new EventPage(page.Take(limit).ToList(), next));
@@ -45,8 +66,8 @@ public sealed class InMemoryEventLog : IEventLog
     {
         lock (_gate)
         {
-            return Task.FromResult(_events
-                .Where(e => e.Kind == EventKind.Sent && e.WorkspaceId == workspaceId && e.AccountId == accountId && e.Action == action && e.At >= since)
+            return Task.FromResult(Account(workspaceId, accountId)
+                .Where(e => e.Kind == EventKind.Sent && e.Action == action && e.At >= since)
                 .OrderBy(e => e.At)
                 .FirstOrDefault());
         }
@@ -56,8 +77,8 @@ public sealed class InMemoryEventLog : IEventLog
     {
         lock (_gate)
         {
-            IReadOnlyList<DeliveredAction> delivered = _events
-                .Where(e => e.Kind == EventKind.Sent && e.WorkspaceId == workspaceId && e.AccountId == accountId && e.Action is not null && e.At >= since)
+            IReadOnlyList<DeliveredAction> delivered = Account(workspaceId, accountId)
+                .Where(e => e.Kind == EventKind.Sent && e.Action is not null && e.At >= since)
                 .Select(e => new DeliveredAction(e.Action!.Value, e.At))
                 .ToList();
             return Task.FromResult(delivered);
@@ -68,18 +89,19 @@ public sealed class InMemoryEventLog : IEventLog
     {
         lock (_gate)
         {
-            return Task.FromResult(Newest(e => e.Key == key && e.WorkspaceId == workspaceId && e.AccountId == accountId).FirstOrDefault());
+            return Task.FromResult(_byKey.GetValueOrDefault((workspaceId, accountId, key)));
         }
     }
 
-    private IEnumerable<EventRecord> Newest(Func<EventRecord, bool> predicate)
+    private List<EventRecord> Account(string workspaceId, string accountId) =>
+        _byAccount.GetValueOrDefault((workspaceId, accountId)) ?? [];
+
+    private static List<EventRecord> ListFor<TKey>(Dictionary<TKey, List<EventRecord>> index, TKey key) where TKey : notnull
     {
-        for (var i = _events.Count - 1; i >= 0; i--)
+        if (!index.TryGetValue(key, out var list))
         {
-            if (predicate(_events[i]))
-            {
-                yield return _events[i];
-            }
+            index[key] = list = [];
         }
+        return list;
     }
 }
