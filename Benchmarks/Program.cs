@@ -16,6 +16,13 @@ switch (args.FirstOrDefault())
         {
             micro = [.. micro, "--filter", "*"];
         }
+        // In this process: BenchmarkDotNet's out-of-process toolchain looks for a project named after the
+        // assembly (OrleansBreaker.Benchmarks.csproj), and ours is Benchmarks.csproj like its neighbours.
+        // The host runs server GC, as the silo does.
+        if (!micro.Contains("--inProcess"))
+        {
+            micro = [.. micro, "--inProcess"];
+        }
         var config = DefaultConfig.Instance.WithArtifactsPath(Path.Combine(ArtifactsRoot(), "micro"));
         BenchmarkSwitcher.FromAssembly(typeof(IPingGrain).Assembly).Run(micro, config);
         return 0;

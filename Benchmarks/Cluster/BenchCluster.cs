@@ -38,6 +38,10 @@ public sealed class BenchSiloConfigurator : ISiloConfigurator
             {
                 connectionString = new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true }.ConnectionString;
             }
+            if (world.Has(WhatIf.AutoPrepare))
+            {
+                connectionString = new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = 32, AutoPrepareMinUsages = 2 }.ConnectionString;
+            }
             siloBuilder.UseBreakerPostgres(connectionString);
             settings["Storage:Provider"] = "Postgres";
             settings["Storage:ConnectionString"] = connectionString;
@@ -52,6 +56,14 @@ public sealed class BenchSiloConfigurator : ISiloConfigurator
         {
             siloBuilder.AddMemoryGrainStorage(StorageNames.GrainStore);
             siloBuilder.UseInMemoryReminderService();
+        }
+        if (world.ReminderRefresh is { } refresh)
+        {
+            siloBuilder.Configure<ReminderOptions>(o => o.RefreshReminderListPeriod = refresh);
+        }
+        foreach (var (key, value) in world.Settings)
+        {
+            settings[key] = value;
         }
         var services = siloBuilder.Services;
         services.AddBreakerServices(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());

@@ -70,7 +70,8 @@ internal sealed class BenchPostgres : IAsyncDisposable
         var settings = fast ? "fsync=off, synchronous_commit=off, full_page_writes=off (the tests' settings)" : "durable defaults (fsync=on, synchronous_commit=on)";
         var connectionString = new NpgsqlConnectionStringBuilder
         {
-            Host = "127.0.0.1", Port = port, Database = Database, Username = DbUser, Timeout = 15, MaxPoolSize = 200,
+            // Npgsql's pool defaults (100 per pool), as the product runs with a plain connection string.
+            Host = "127.0.0.1", Port = port, Database = Database, Username = DbUser,
         }.ConnectionString;
         var server = new BenchPostgres(connectionString, bindir, root, $"PostgreSQL started by the harness on 127.0.0.1:{port}, {settings}, max_connections 300, shared_buffers 256MB");
         try
@@ -84,7 +85,7 @@ internal sealed class BenchPostgres : IAsyncDisposable
             reporter.Line($"postgres: initdb in {root}");
             await RunAsync(Path.Combine(bindir, "initdb"), asOwner: true, "-D", data, "-U", DbUser, "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync");
             var options = $"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=300 -c shared_buffers=256MB " +
-                          "-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all";
+                          "-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all -c pg_stat_statements.track_planning=on";
             if (fast)
             {
                 options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";

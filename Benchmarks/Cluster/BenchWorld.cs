@@ -40,6 +40,12 @@ internal sealed class BenchWorld : IDisposable
     /// <summary>Proposed fixes applied in this world's wiring (profiling only).</summary>
     public IReadOnlyList<string> WhatIf { get; }
 
+    /// <summary>Product configuration on top of the harness's own (e.g. <c>Dispatch:ResetSpread</c>).</summary>
+    public Dictionary<string, string?> Settings { get; } = [];
+
+    /// <summary>Profiling only: Orleans' reminder list refresh period.</summary>
+    public TimeSpan? ReminderRefresh { get; set; }
+
     public bool Has(string whatIf) => WhatIf.Contains(whatIf, StringComparer.OrdinalIgnoreCase);
 
     public EventLogMeter EventLog { get; } = new();

@@ -68,6 +68,13 @@ public static class ClusterHarness
         }
     }
 
+    private static string OrleansVersion()
+    {
+        var version = typeof(Grain).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion;
+        return version?.Split('+')[0] ?? typeof(Grain).Assembly.GetName().Version?.ToString() ?? "?";
+    }
+
     private static IReadOnlyList<string> Describe(HarnessOptions o)
     {
         var cpu = "unknown CPU";
@@ -87,7 +94,7 @@ public static class ClusterHarness
         return
         [
             $"Machine: {Environment.ProcessorCount} logical cores ({cpu}){memory}; {RuntimeInformation.OSDescription}",
-            $"Runtime: {RuntimeInformation.FrameworkDescription}, {(GCSettings.IsServerGC ? "server" : "workstation")} GC; Orleans {typeof(Grain).Assembly.GetName().Version}; " +
+            $"Runtime: {RuntimeInformation.FrameworkDescription}, {(GCSettings.IsServerGC ? "server" : "workstation")} GC; Orleans {OrleansVersion()}; " +
                 "silos and client in this process (TestingHost, its default in-memory transport between client and silos)",
             $"Mode: {(o.Quick ? "quick (smoke sizes; the figures mean little)" : "full")}; {o.Accounts:#,0} accounts (workspaces of {o.AccountsPerWorkspace}), " +
                 $"{o.MemoryAccounts:#,0} for memory; {o.Concurrency} calls in flight; {o.Warmup.TotalSeconds:0.#} s warm-up + {o.Duration.TotalSeconds:0.#} s per load phase; " +

@@ -56,7 +56,7 @@ internal sealed class DbStats(NpgsqlDataSource dataSource)
         }
         var statements = new Dictionary<string, Statement>(StringComparer.Ordinal);
         await using (var st = dataSource.CreateCommand($"""
-            {Marker} SELECT query, sum(calls)::bigint, sum(rows)::bigint, sum(total_exec_time)
+            {Marker} SELECT query, sum(calls)::bigint, sum(rows)::bigint, sum(total_exec_time), sum(total_plan_time)
             FROM pg_stat_statements
             WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query NOT LIKE '%bench-harness%'
             GROUP BY query
@@ -66,8 +66,10 @@ internal sealed class DbStats(NpgsqlDataSource dataSource)
             while (await reader.ReadAsync())
             {
                 var text = Shorten(reader.GetString(0));
-                var s = new Statement(text, reader.GetInt64(1), reader.GetInt64(2), reader.GetDouble(3));
-                statements[text] = statements.TryGetValue(text, out var same) ? same with { Calls = same.Calls + s.Calls, Rows = same.Rows + s.Rows, Ms = same.Ms + s.Ms } : s;
+                var s = new Statement(text, reader.GetInt64(1), reader.GetInt64(2), reader.GetDouble(3), reader.GetDouble(4));
+                statements[text] = statements.TryGetValue(text, out var same)
+                    ? same with { Calls = same.Calls + s.Calls, Rows = same.Rows + s.Rows, Ms = same.Ms + s.Ms, PlanMs = same.PlanMs + s.PlanMs }
+                    : s;
             }
         }
         return snapshot with { Statements = statements };
@@ -80,13 +82,13 @@ internal sealed class DbStats(NpgsqlDataSource dataSource)
         return flat.Length > 90 ? flat[..90] + "…" : flat;
     }
 
-    public sealed record Statement(string Text, long Calls, long Rows, double Ms);
+    public sealed record Statement(string Text, long Calls, long Rows, double Ms, double PlanMs);
 
     public sealed record Snapshot(long Commits, long Rollbacks, long Inserted, long Updated, long Deleted, long Read, IReadOnlyDictionary<string, Statement> Statements)
     {
         public Snapshot Minus(Snapshot before) => new(
             Commits - before.Commits, Rollbacks - before.Rollbacks, Inserted - before.Inserted, Updated - before.Updated, Deleted - before.Deleted, Read - before.Read,
-            Statements.Select(s => before.Statements.TryGetValue(s.Key, out var b) ? s.Value with { Calls = s.Value.Calls - b.Calls, Rows = s.Value.Rows - b.Rows, Ms = s.Value.Ms - b.Ms } : s.Value)
+            Statements.Select(s => before.Statements.TryGetValue(s.Key, out var b) ? s.Value with { Calls = s.Value.Calls - b.Calls, Rows = s.Value.Rows - b.Rows, Ms = s.Value.Ms - b.Ms, PlanMs = s.Value.PlanMs - b.PlanMs } : s.Value)
                 .Where(s => s.Calls > 0).ToDictionary(s => s.Text, StringComparer.Ordinal));
 
         public long StatementCalls => Statements.Values.Sum(s => s.Calls);
@@ -105,11 +107,12 @@ internal sealed class DbStats(NpgsqlDataSource dataSource)
                 return md.ToString();
             }
             md.AppendLine($"- Statements (`pg_stat_statements`): {StatementCalls:#,0} ({Per(StatementCalls):0.00} per {unit}):").AppendLine();
-            md.AppendLine($"  | calls | per {unit} | rows | ms total | statement |");
-            md.AppendLine("  |---|---|---|---|---|");
+            md.AppendLine($"  | calls | per {unit} | rows | execute µs per call | plan µs per call | statement |");
+            md.AppendLine("  |---|---|---|---|---|---|");
             foreach (var s in Statements.Values.OrderByDescending(s => s.Calls).Take(12))
             {
-                md.AppendLine($"  | {s.Calls:#,0} | {Per(s.Calls):0.00} | {s.Rows:#,0} | {s.Ms:#,0} | `{s.Text.Replace("|", "\\|", StringComparison.Ordinal)}` |");
+                md.AppendLine($"  | {s.Calls:#,0} | {Per(s.Calls):0.00} | {s.Rows:#,0} | {s.Ms * 1000 / s.Calls:#,0} | {s.PlanMs * 1000 / s.Calls:#,0} | " +
+                    $"`{s.Text.Replace("|", "\\|", StringComparison.Ordinal)}` |");
             }
             return md.ToString();
         }

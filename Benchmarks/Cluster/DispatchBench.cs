@@ -100,7 +100,7 @@ internal sealed class DispatchBench(HarnessOptions o, Reporter reporter, Harness
                 - Event log size when the skip phase began: {logSize:#,0} events (every dispatch appends one `Sent`).
                 - Upstream calls during the skip phase: {skipUpstream:#,0} (must be 0: skips happen before LinkedIn).
                 - Rows marked ' bypass the event log (diagnostic: what the log costs; the product never runs so).
-                - Silo warnings/errors logged over the section: {warnings}/{errors}.
+                - Silo warnings/errors logged over the section: {warnings}/{errors} (each breaker trip logs one warning, by design).
                 """);
         }
         finally

@@ -51,6 +51,15 @@ public sealed record HarnessOptions
     /// <summary>Profiling only: proposed fixes applied in the benchmark's wiring (<see cref="Cluster.WhatIf"/>).</summary>
     public IReadOnlyList<string> WhatIf { get; init; } = [];
 
+    /// <summary>
+    /// Profiling only: the reset on the product's own simulation clock (<c>Clock:Start</c>, real speed)
+    /// with the simulation profile's 20 s spread instead of a stepped fake clock; skips figures 4a and 4.
+    /// </summary>
+    public bool ResetLive { get; init; }
+
+    /// <summary>Profiling only: Orleans' <c>ReminderOptions.RefreshReminderListPeriod</c> (default: Orleans').</summary>
+    public TimeSpan? ReminderRefresh { get; init; }
+
     /// <summary>Where the Markdown summary is written.</summary>
     public string? OutputPath { get; init; }
 
@@ -71,11 +80,15 @@ public sealed record HarnessOptions
           --pg CONNSTRING          use this database (deploy/sql schema applied) instead of starting PostgreSQL
           --pg-fast                started PostgreSQL without fsync/synchronous_commit (the tests' settings)
           --no-breakdown           skip the event-log-bypassed comparison runs
+          --reset-live             profiling: figure 7 on the product's real-speed simulation clock (Clock:Start) with a
+                                   20 s spread instead of a stepped fake clock; skips figures 4a and 4
+          --reminder-refresh S     profiling: Orleans' reminder list refresh period on the silos (default Orleans')
           --only a,b               sections: dispatch (1-3), memory (5), postgres (4, 7), safety (6)
           --out PATH               Markdown summary file (default artifacts/benchmarks/cluster-summary.md)
           --what-if a,b            profiling only, NOT the product: store-serializer (memory store with the Orleans
                                    serializer), indexed-log (in-memory event log indexed by key and account),
-                                   no-reset-on-close (silos' Npgsql pools skip DISCARD ALL)
+                                   no-reset-on-close (silos' Npgsql pools skip DISCARD ALL), auto-prepare
+                                   (silos' Npgsql prepares repeated statements: Max Auto Prepare=32)
         """;
 
     public static HarnessOptions Parse(IReadOnlyList<string> args)
@@ -109,6 +122,8 @@ public sealed record HarnessOptions
                 "--pg" => o with { PostgresConnectionString = Next() },
                 "--pg-fast" => o with { PostgresFast = true },
                 "--no-breakdown" => o with { Breakdown = false },
+                "--reset-live" => o with { ResetLive = true },
+                "--reminder-refresh" => o with { ReminderRefresh = Seconds() },
                 "--only" => o with { Sections = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
                 "--out" => o with { OutputPath = Next() },
                 "--what-if" => o with { WhatIf = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },

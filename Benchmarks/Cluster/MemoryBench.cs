@@ -53,6 +53,8 @@ internal sealed class MemoryBench(HarnessOptions o, Reporter reporter, HarnessSu
             var perAccount = (after - before) / (double)n;
             reporter.Line($"  {active:#,0} account activations: {perAccount:#,0} B each");
 
+            var history = await HistoryAsync(grains, world, perAccount);
+
             var verdict = active < n * 0.99 || idleBefore > n * 0.01 ? Verdict.Miss : perAccount <= TargetBytes ? Verdict.Pass : Verdict.Miss;
             summary.Set(new Figure("5", HarnessSummary.TitleOf("5"), $"{perAccount / 1024:0.00} KB per account ({n:#,0} activated)",
                 $"empty grain: {perPing / 1024:0.00} KB", perPing > 0 ? perAccount / perPing : null, "≤ 5 KB per account", verdict));
@@ -74,12 +76,49 @@ internal sealed class MemoryBench(HarnessOptions o, Reporter reporter, HarnessSu
 
                 - Configure: {configure.PerSecond:#,0}/s; activation of idle accounts: {activate.PerSecond:#,0}/s ({activate.Errors} errors); pings: {pings.PerSecond:#,0}/s.
                 - GC: {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}; 100,000 accounts at this size hold {perAccount * 100_000 / 1048576.0:#,0} MB.
+                {history}
                 """);
         }
         finally
         {
             await BenchCluster.StopAsync(cluster);
         }
+    }
+
+    /// <summary>
+    /// What history adds to an active account: a sample of fresh accounts each dispatches a day's worth
+    /// of messages (the event log bypassed, so only the grain holds them: its retained intents and its
+    /// cap-counter list), then is deactivated; the heap that deactivation frees, per account, is the
+    /// activation with that history.
+    /// </summary>
+    private async Task<string> HistoryAsync(IClusterClient grains, BenchWorld world, double freshPerAccount)
+    {
+        var count = o.Quick ? 50 : 1_000;
+        const int perDay = 150; // BRIEF §10: ~150 actions per account per day
+        var accounts = BenchAccounts.Create("hist", count, o.AccountsPerWorkspace);
+        await Load.ForEachAsync("history: configure accounts", count, o.Concurrency, i => grains.GetGrain<IAccountGrain>(accounts[i].Key).ConfigureAsync(BenchAccounts.Generous), reporter);
+        world.EventLog.Bypass = true;
+        try
+        {
+            await Load.ForEachAsync($"history: {perDay} dispatches per account", count * perDay, o.Concurrency, i =>
+                grains.GetGrain<IAccountGrain>(accounts[i % count].Key).DispatchAsync(BenchAccounts.Command($"h{i}", ActionType.Message)), reporter);
+        }
+        finally
+        {
+            world.EventLog.Bypass = false;
+        }
+        var active = await HeapAsync();
+        await Load.ForEachAsync("history: deactivate", count, o.Concurrency,
+            i => grains.GetGrain<IAccountGrain>(accounts[i].Key).AsReference<IGrainManagementExtension>().DeactivateOnIdle().AsTask(), reporter);
+        await Task.Delay(1000);
+        var idle = await HeapAsync();
+        var perAccount = (active - idle) / (double)count;
+        var perDispatch = (perAccount - freshPerAccount) / perDay;
+        reporter.Line($"  history: {perAccount:#,0} B per account after {perDay} dispatches ({perDispatch:#,0} B per dispatch retained)");
+        return $"- With history: {count:#,0} other accounts each dispatched {perDay} messages (a day at BRIEF §10's rate; event log bypassed so only the " +
+            $"grain holds them), then were deactivated: deactivation freed **{perAccount:#,0} B per account**, i.e. {perDispatch:#,0} B per dispatch on top of a fresh " +
+            $"activation (retained intents, 2 days, and the cap counters' deliveries, a week and a day). At that rate a sender at 150/day holds about " +
+            $"{(freshPerAccount + perDispatch * 2 * perDay) / 1024:#,0} KB once two days of intents are retained ({(freshPerAccount + perDispatch * 2 * perDay) * 100_000 / 1073741824.0:0.0} GB for 100,000 such accounts).";
     }
 
     private static async Task<long> HeapAsync()

@@ -18,7 +18,10 @@ public static class WhatIf
     /// <summary>The silos' PostgreSQL connection string gets <c>No Reset On Close=true</c>: no <c>DISCARD ALL</c> per pooled use.</summary>
     public const string NoResetOnClose = "no-reset-on-close";
 
-    public static readonly IReadOnlyList<string> All = [StoreSerializer, IndexedLog, NoResetOnClose];
+    /// <summary>The silos' PostgreSQL connection string gets <c>Max Auto Prepare=32</c>: Npgsql prepares the statements it sees repeatedly.</summary>
+    public const string AutoPrepare = "auto-prepare";
+
+    public static readonly IReadOnlyList<string> All = [StoreSerializer, IndexedLog, NoResetOnClose, AutoPrepare];
 }
 
 /// <summary>
