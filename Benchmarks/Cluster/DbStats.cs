@@ -8,7 +8,7 @@ namespace OrleansBreaker.Benchmarks.Cluster;
 /// text from <c>pg_stat_statements</c> when the server preloads it. The harness's own statements
 /// carry <see cref="Marker"/> and are left out.
 /// </summary>
-internal sealed class DbStats(NpgsqlDataSource dataSource)
+internal sealed class DbStats(NpgsqlDataSource dataSource, TimeSpan settle)
 {
     public const string Marker = "/* bench-harness */";
 
@@ -39,7 +39,7 @@ internal sealed class DbStats(NpgsqlDataSource dataSource)
     public async Task<Snapshot> TakeAsync(Action flush)
     {
         flush();
-        await Task.Delay(1500);
+        await Task.Delay(settle);
         Snapshot snapshot;
         await using (var db = dataSource.CreateCommand($"""
             {Marker} SELECT xact_commit, xact_rollback, tup_inserted, tup_updated, tup_deleted, tup_returned + tup_fetched

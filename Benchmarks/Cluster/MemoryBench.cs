@@ -93,8 +93,8 @@ internal sealed class MemoryBench(HarnessOptions o, Reporter reporter, HarnessSu
     /// </summary>
     private async Task<string> HistoryAsync(IClusterClient grains, BenchWorld world, double freshPerAccount)
     {
-        var count = o.Quick ? 50 : 1_000;
-        const int perDay = 150; // BRIEF §10: ~150 actions per account per day
+        var count = o.Quick ? 20 : 1_000;
+        var perDay = o.Quick ? 20 : 150; // BRIEF §10: ~150 actions per account per day
         var accounts = BenchAccounts.Create("hist", count, o.AccountsPerWorkspace);
         await Load.ForEachAsync("history: configure accounts", count, o.Concurrency, i => grains.GetGrain<IAccountGrain>(accounts[i].Key).ConfigureAsync(BenchAccounts.Generous), reporter);
         world.EventLog.Bypass = true;
@@ -115,10 +115,10 @@ internal sealed class MemoryBench(HarnessOptions o, Reporter reporter, HarnessSu
         var perAccount = (active - idle) / (double)count;
         var perDispatch = (perAccount - freshPerAccount) / perDay;
         reporter.Line($"  history: {perAccount:#,0} B per account after {perDay} dispatches ({perDispatch:#,0} B per dispatch retained)");
-        return $"- With history: {count:#,0} other accounts each dispatched {perDay} messages (a day at BRIEF §10's rate; event log bypassed so only the " +
+        return $"- With history: {count:#,0} other accounts each dispatched {perDay} messages ({(o.Quick ? "quick sizes" : "a day at BRIEF §10's rate")}; event log bypassed so only the " +
             $"grain holds them), then were deactivated: deactivation freed **{perAccount:#,0} B per account**, i.e. {perDispatch:#,0} B per dispatch on top of a fresh " +
             $"activation (retained intents, 2 days, and the cap counters' deliveries, a week and a day). At that rate a sender at 150/day holds about " +
-            $"{(freshPerAccount + perDispatch * 2 * perDay) / 1024:#,0} KB once two days of intents are retained ({(freshPerAccount + perDispatch * 2 * perDay) * 100_000 / 1073741824.0:0.0} GB for 100,000 such accounts).";
+            $"{(freshPerAccount + perDispatch * 300) / 1024:#,0} KB once two days of intents are retained ({(freshPerAccount + perDispatch * 300) * 100_000 / 1073741824.0:0.0} GB for 100,000 such accounts).";
     }
 
     private static async Task<long> HeapAsync()

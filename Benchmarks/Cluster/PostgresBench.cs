@@ -37,7 +37,8 @@ internal sealed class PostgresBench(HarnessOptions o, Reporter reporter, Harness
         }
         await using var _ = pg;
         await using var dataSource = new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder(pg.ConnectionString) { MaxPoolSize = Math.Max(100, o.Concurrency + 16) }.ConnectionString).Build();
-        var stats = new DbStats(dataSource);
+        // Backends report to pg_stat_database at exit (after the pool flush) and at most once a second.
+        var stats = new DbStats(dataSource, o.Quick ? TimeSpan.FromMilliseconds(300) : TimeSpan.FromMilliseconds(1500));
         var cpu = new CpuMeter(pg.PostmasterPid);
         await stats.InitAsync();
         string version;
@@ -236,7 +237,7 @@ internal sealed class PostgresBench(HarnessOptions o, Reporter reporter, Harness
         reporter.Line($"  clock at {clock.GetUtcNow():u} after {advanced.TotalSeconds:0.0} s; waiting for {tripped:#,0} resumes");
 
         // Past the target the figure is a MISS whatever happens next; stop waiting a little after it.
-        var timeout = o.Quick ? TimeSpan.FromSeconds(60) : ResetTarget + TimeSpan.FromSeconds(30);
+        var timeout = o.Quick ? TimeSpan.FromSeconds(10) : ResetTarget + TimeSpan.FromSeconds(30);
         long resumed = 0;
         DateTimeOffset? lastRecorded = null;
         var lastReport = Stopwatch.GetTimestamp();

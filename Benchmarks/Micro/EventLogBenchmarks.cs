@@ -4,9 +4,10 @@ using OrleansBreaker.EventLog;
 namespace OrleansBreaker.Benchmarks.Micro;
 
 /// <summary>
-/// The in-memory event log's replay lookup, which every dispatch and every skip makes for a key it has
-/// not seen (the embedded default's log): a miss walks the whole log under its lock. Sizes: a short
-/// demo, a busy hour of one silo, a busy day.
+/// The embedded default's event log under the two reads an account makes: the replay lookup before a
+/// send (a miss: a fresh key) and the cap counters' read on activation. The log holds 1,000 accounts'
+/// deliveries, so the account read returns Events/1,000 rows. Before commit dabbe45 the lookup walked
+/// the whole log under its lock (832 µs at 75,000 events in the cluster run); now it is indexed.
 /// </summary>
 [MemoryDiagnoser]
 public class EventLogBenchmarks
