@@ -20,8 +20,13 @@ internal sealed partial class AccountGrain(
     IOptions<DispatchOptions> options,
     ILogger<AccountGrain> logger) : Grain, IAccountGrain, IRemindable
 {
-    /// <summary>Final intents stay in state this long for cheap replays; after that the event log answers.</summary>
-    private static readonly TimeSpan IntentRetention = TimeSpan.FromDays(2);
+    /// <summary>
+    /// The most recent final intents (sent or failed) kept in state, so that a campaign repeating a key
+    /// it has just dispatched gets the recorded outcome at once, whatever the account's checks say now.
+    /// Older keys are answered by the event log, asked right before a send. Bounded by count, not age,
+    /// because every state write carries them all (docs/benchmarks.md, finding B).
+    /// </summary>
+    internal const int RecentFinalIntents = 8;
     /// <summary>
     /// The cap counters are re-derived from the event log this often (and on activation), so that
     /// deliveries recorded by another activation or by hand can never leave them drifting.
@@ -31,9 +36,8 @@ internal sealed partial class AccountGrain(
     private string _workspaceId = "";
     private string _accountId = "";
     private TimeZoneInfo _zone = TimeZoneInfo.Utc;
-    // Deliveries since the start of the current week window (plus a day of slack): the cap counters,
-    // derived from the event log on activation, never persisted as counters that could drift.
-    private readonly List<DeliveredAction> _delivered = [];
+    // The cap counters: derived from the event log on activation, never persisted as counters that could drift.
+    private readonly CapCounter _caps = new();
     private DateTimeOffset _deliveredLoadedAt = DateTimeOffset.MinValue;
     private DateTimeOffset _nextSendAt = DateTimeOffset.MinValue;
     private bool _remindersUnsure;
@@ -74,7 +78,7 @@ internal sealed partial class AccountGrain(
     /// </summary>
     private async Task PollOutcomesAsync()
     {
-        if (!_delivered.Any(d => d.Action is ActionType.Invite or ActionType.Message or ActionType.InMail))
+        if (!_caps.Counts(ActionType.Invite, ActionType.Message, ActionType.InMail))
         {
             return;
         }
@@ -118,6 +122,7 @@ internal sealed partial class AccountGrain(
         }
 
         var created = !S.Exists;
+        var zoneChanged = zone.Id != _zone.Id;
         S.Exists = true;
         S.TimeZone = zone.Id;
         _zone = zone;
@@ -134,6 +139,11 @@ internal sealed partial class AccountGrain(
             await GrainFactory.GetGrain<IWorkspaceGrain>(_workspaceId).AddAccountAsync(_accountId);
             await LoadDeliveredAsync(CancellationToken.None);
             StartOutcomePolling();
+        }
+        else if (zoneChanged)
+        {
+            // The counters are kept per local day: recount them in the new zone's days.
+            await LoadDeliveredAsync(CancellationToken.None);
         }
         return BuildView();
     }
@@ -199,7 +209,7 @@ internal sealed partial class AccountGrain(
         {
             return Result(DispatchStatus.Blocked, Reason.ActionDisabled, now);
         }
-        var (today, thisWeek) = CapWindows.Count(CapCounted(), command.Action, now, _zone);
+        var (today, thisWeek) = CapCounted(command.Action, now);
         if (CapWindows.BlockedUntil(limits, today, thisWeek, now, _zone) is { } capUntil)
         {
             return Result(DispatchStatus.Deferred, Reason.CapReached, now, capUntil);
@@ -226,7 +236,7 @@ internal sealed partial class AccountGrain(
         // Persist the intent before the upstream call. The write is ETag-checked, so a brief duplicate
         // activation of this account fails here, before it sends.
         S.Intents[key] = new IntentRecord(key, command.Action, command.CampaignId, command.ProspectId, IntentStatus.Pending, now);
-        PruneIntents(now);
+        PruneIntents(now, keep: key);
         try
         {
             await state.WriteStateAsync();
@@ -249,8 +259,16 @@ internal sealed partial class AccountGrain(
         var verdict = await CallUpstreamAsync(command);
         var sentAt = time.GetUtcNow();
         var events = new List<EventRecord>();
+        var before = (S.Breaker(command.Action), S.Status);
         var result = await ApplyVerdictAsync(command, verdict, sentAt, events);
-        await PersistOutcomeAsync(events);
+        // A plain outcome (sent, or failed for this recipient) changes nothing in state but the intent,
+        // and the event log has just recorded it: that write rides on the next intent write. Until then
+        // a reactivation reads the intent as pending and resolves it from the log. Anything else (a trip,
+        // a status change, an unknown outcome, an event the log refused) is written now.
+        var plain = verdict.Class is OutcomeClass.Delivered or OutcomeClass.RecipientUnavailable
+            && S.Intents.TryGetValue(key, out var final) && final.Status is IntentStatus.Sent or IntentStatus.Failed
+            && before == (S.Breaker(command.Action), S.Status);
+        await PersistOutcomeAsync(events, writeState: !plain);
         result = await ReportToSafetyModeAsync(command, verdict, probe, result, sentAt);
         if (verdict.Class == OutcomeClass.Delivered)
         {
@@ -269,7 +287,7 @@ internal sealed partial class AccountGrain(
         {
             return;
         }
-        _delivered.Add(new DeliveredAction(evt.Action, evt.At));
+        _caps.Add(evt.Action, evt.At);
         var breaker = S.Breaker(evt.Action);
         var cleared = Breaker.ClearOnSuccess(breaker, evt.At);
         if (cleared != breaker)
@@ -340,7 +358,7 @@ internal sealed partial class AccountGrain(
         {
             case OutcomeClass.Delivered:
                 S.Intents[key] = S.Intents[key] with { Status = IntentStatus.Sent, At = now };
-                _delivered.Add(new DeliveredAction(action, now));
+                _caps.Add(action, now);
                 events.Add(Event(EventKind.Sent, action, now, command) with { Key = key });
                 if (S.Breaker(action).State == BreakerState.Probing)
                 {
@@ -423,23 +441,41 @@ internal sealed partial class AccountGrain(
     /// What the caps count: every delivery in the event log, plus every send whose outcome is unknown
     /// (it may have been performed; when in doubt, the cap assumes it was).
     /// </summary>
-    private IEnumerable<DeliveredAction> CapCounted() =>
-        _delivered.Concat(S.Intents.Values.Where(i => i.Status == IntentStatus.Unknown).Select(i => new DeliveredAction(i.Action, i.At)));
-
-    private void PruneIntents(DateTimeOffset now)
+    private (int Today, int ThisWeek) CapCounted(ActionType action, DateTimeOffset now)
     {
-        foreach (var (key, intent) in S.Intents)
+        var (today, week) = _caps.Count(action, now);
+        if (S.Intents.Count == 0)
         {
-            // Unknown intents stay as long as any cap window can count them (a week and a day).
-            var keep = intent.Status == IntentStatus.Unknown ? TimeSpan.FromDays(8) : IntentRetention;
-            if (intent.Status != IntentStatus.Pending && now - intent.At > keep)
+            return (today, week);
+        }
+        var unknown = S.Intents.Values.Where(i => i.Status == IntentStatus.Unknown).Select(i => new DeliveredAction(i.Action, i.At));
+        var (unknownToday, unknownWeek) = CapWindows.Count(unknown, action, now, _zone);
+        return (today + unknownToday, week + unknownWeek);
+    }
+
+    /// <summary>
+    /// Keeps pending intents, unknown ones while a cap window can count them (a week and a day), and
+    /// the <see cref="RecentFinalIntents"/> latest final ones; <paramref name="keep"/> always stays.
+    /// </summary>
+    private void PruneIntents(DateTimeOffset now, string? keep = null)
+    {
+        var finals = 0;
+        foreach (var intent in S.Intents.Values.OrderByDescending(i => i.At).ToList())
+        {
+            var drop = intent.Status switch
             {
-                S.Intents.Remove(key);
+                IntentStatus.Pending => false,
+                IntentStatus.Unknown => now - intent.At > TimeSpan.FromDays(8),
+                _ => ++finals > RecentFinalIntents,
+            };
+            if (drop && intent.Key != keep)
+            {
+                S.Intents.Remove(intent.Key);
             }
         }
     }
 
-    private async Task PersistOutcomeAsync(List<EventRecord> events)
+    private async Task PersistOutcomeAsync(List<EventRecord> events, bool writeState = true)
     {
         if (events.Count > 0)
         {
@@ -452,7 +488,12 @@ internal sealed partial class AccountGrain(
                 // Nothing is lost: the events ride in the grain state until the log takes them.
                 LogEventLogUnavailable(Key, events.Count, ex);
                 S.Outbox.AddRange(events);
+                writeState = true;
             }
+        }
+        if (!writeState)
+        {
+            return;
         }
         try
         {
@@ -498,10 +539,13 @@ internal sealed partial class AccountGrain(
         var events = new List<EventRecord>();
         foreach (var intent in pending)
         {
+            // The outcome of the last dispatch before a deactivation is written with the next intent,
+            // so a pending intent is usually one whose outcome the log already holds.
             var logged = await eventLog.FindByKeyAsync(_workspaceId, _accountId, intent.Key, cancellationToken);
-            if (logged?.Kind == EventKind.Sent)
+            if (logged?.Kind is EventKind.Sent or EventKind.Failed or EventKind.Unknown)
             {
-                S.Intents[intent.Key] = intent with { Status = IntentStatus.Sent, At = logged.At };
+                var status = logged.Kind switch { EventKind.Sent => IntentStatus.Sent, EventKind.Failed => IntentStatus.Failed, _ => IntentStatus.Unknown };
+                S.Intents[intent.Key] = intent with { Status = status, At = logged.At, Reason = logged.Reason };
                 continue;
             }
             // A crash between the intent write and the outcome: LinkedIn may have performed it.
@@ -519,6 +563,7 @@ internal sealed partial class AccountGrain(
         {
             await eventLog.AppendAsync(events, cancellationToken);
         }
+        PruneIntents(time.GetUtcNow());
         await state.WriteStateAsync();
     }
 
@@ -527,15 +572,14 @@ internal sealed partial class AccountGrain(
         var now = time.GetUtcNow();
         var since = CapWindows.WeekStart(now, _zone).AddDays(-1);
         var delivered = await eventLog.ReadDeliveredSinceAsync(_workspaceId, _accountId, since, cancellationToken);
-        _delivered.Clear();
-        _delivered.AddRange(delivered);
+        var outboxed = S.Outbox.Where(e => e.Kind == EventKind.Sent && e.Action is not null).Select(e => new DeliveredAction(e.Action!.Value, e.At));
+        _caps.Reset(delivered.Concat(outboxed), _zone);
         _deliveredLoadedAt = now;
-        _delivered.AddRange(S.Outbox.Where(e => e.Kind == EventKind.Sent && e.Action is not null).Select(e => new DeliveredAction(e.Action!.Value, e.At)));
         // Pacing survives a move to another silo: the last delivery, wherever it happened, sets the next slot.
-        if (_delivered.Count > 0)
+        if (_caps.LastAt is { } lastAt)
         {
-            var last = _delivered.Max(d => d.At) + options.Value.MinInterval;
-            _nextSendAt = last > _nextSendAt ? last : _nextSendAt;
+            var next = lastAt + options.Value.MinInterval;
+            _nextSendAt = next > _nextSendAt ? next : _nextSendAt;
         }
     }
 
@@ -562,7 +606,7 @@ internal sealed partial class AccountGrain(
             Usage = ActionTypes.All.ToDictionary(a => a, a =>
             {
                 var limits = S.LimitsFor(a);
-                var (today, week) = CapWindows.Count(CapCounted(), a, now, _zone);
+                var (today, week) = CapCounted(a, now);
                 return new UsageView(today, limits.Daily, week, limits.Weekly);
             }),
         };

@@ -39,7 +39,7 @@ public static class BreakerServices
         var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
         if (storage.Provider == StorageProvider.Postgres && !string.IsNullOrWhiteSpace(storage.ConnectionString))
         {
-            services.AddSingleton(_ => NpgsqlDataSource.Create(storage.ConnectionString));
+            services.AddSingleton(_ => NpgsqlDataSource.Create(PostgresConnection.WithBreakerDefaults(storage.ConnectionString)));
             services.AddSingleton<IEventLog>(sp => new PostgresEventLog(sp.GetRequiredService<NpgsqlDataSource>()));
         }
         else

@@ -70,8 +70,7 @@ public static class BreakerSilo
             else
             {
                 silo.UseLocalhostClustering(host.SiloPort, host.GatewayPort, new IPEndPoint(IPAddress.Loopback, host.PrimarySiloPort));
-                silo.AddMemoryGrainStorage(StorageNames.GrainStore);
-                silo.UseInMemoryReminderService();
+                silo.UseBreakerMemoryStorage();
             }
         });
 

@@ -23,6 +23,7 @@ public static class PostgresHosting
     {
         ArgumentNullException.ThrowIfNull(silo);
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        connectionString = PostgresConnection.WithBreakerDefaults(connectionString);
 
         silo.UseAdoNetClustering(options =>
         {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Time.Testing;
 using Orleans.TestingHost;
 using OrleansBreaker.EventLog;
 using OrleansBreaker.Hosting;
+using OrleansBreaker.Silo.Hosting;
 using OrleansBreaker.Upstream;
 
 namespace OrleansBreaker.Tests.Cluster;
@@ -28,8 +29,7 @@ public sealed class EmbeddedSiloConfigurator : ISiloConfigurator
 {
     public void Configure(ISiloBuilder siloBuilder)
     {
-        siloBuilder.AddMemoryGrainStorage(StorageNames.GrainStore);
-        siloBuilder.UseInMemoryReminderService();
+        siloBuilder.UseBreakerMemoryStorage();
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Dispatch:AutoDispatch"] = "false",

@@ -31,19 +31,46 @@ public sealed class DispatchTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task RepeatedKey_AfterIntentRetention_IsAnsweredFromTheEventLog()
+    public async Task RepeatedKey_OlderThanTheIntentsKeptInState_IsAnsweredFromTheEventLog()
     {
         await _s.CreateAccountAsync();
         await _s.Account.DispatchAsync(Command("old"));
-        // Three days on, the intent has been pruned from grain state by a later dispatch.
-        await Scenario.AdvanceAsync(TimeSpan.FromDays(3), TimeSpan.FromHours(12));
-        await _s.Account.DispatchAsync(Command("new"));
+        // Enough later dispatches that "old" is no longer among the recent intents the grain keeps.
+        for (var i = 0; i <= AccountGrain.RecentFinalIntents; i++)
+        {
+            Assert.Equal(DispatchStatus.Sent, (await _s.Account.DispatchAsync(Command($"later-{i}"))).Status);
+        }
 
         var replay = await _s.Account.DispatchAsync(Command("old"));
 
         Assert.Equal(DispatchStatus.Sent, replay.Status);
         Assert.True(replay.Replayed);
+        Assert.Equal(AccountGrain.RecentFinalIntents + 2, _s.LinkedIn.Calls[ActionType.Invite]);
+        Assert.Equal(0, _s.LinkedIn.DuplicateKeys);
+    }
+
+    [Fact]
+    public async Task OutcomesOfTheLastDispatches_SurviveDeactivation_AsRecorded_NeverAsUnknown()
+    {
+        // A plain outcome's state write rides on the next intent write, so the last one before a
+        // deactivation is stored as pending: the next activation must resolve it from the event log.
+        await _s.CreateAccountAsync(linkedIn: new SimulatedAccountSettings { UnreachableRecipients = ["gone"] });
+        var sent = await _s.Account.DispatchAsync(Command("here"));
+        var failed = await _s.Account.DispatchAsync(Command("gone"));
+
+        await fixture.Cluster.DeactivateAsync(_s.Account);
+        var sentAgain = await _s.Account.DispatchAsync(Command("here"));
+        var failedAgain = await _s.Account.DispatchAsync(Command("gone"));
+
+        Assert.Equal((DispatchStatus.Sent, DispatchStatus.Failed), (sent.Status, failed.Status));
+        Assert.Equal((DispatchStatus.Sent, true), (sentAgain.Status, sentAgain.Replayed));
+        Assert.Equal((DispatchStatus.Failed, Reason.RecipientUnavailable, true), (failedAgain.Status, failedAgain.Reason, failedAgain.Replayed));
+        var view = await _s.Account.GetViewAsync();
+        Assert.Equal(0, view.UnknownIntents);
+        Assert.Equal(1, view.Usage[ActionType.Invite].Today);
         Assert.Equal(2, _s.LinkedIn.Calls[ActionType.Invite]);
+        var unknown = await TestWorld.EventLog.ReadCampaignAsync(_s.Workspace, "c1", new ActivityQuery { Kind = EventKind.Unknown });
+        Assert.Empty(unknown.Items);
     }
 
     [Fact]
