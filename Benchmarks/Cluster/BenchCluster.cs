@@ -34,28 +34,13 @@ public sealed class BenchSiloConfigurator : ISiloConfigurator
         };
         if (world.ConnectionString is { } connectionString)
         {
-            if (world.Has(WhatIf.NoResetOnClose))
-            {
-                connectionString = new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true }.ConnectionString;
-            }
-            if (world.Has(WhatIf.AutoPrepare))
-            {
-                connectionString = new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = 32, AutoPrepareMinUsages = 2 }.ConnectionString;
-            }
             siloBuilder.UseBreakerPostgres(connectionString);
             settings["Storage:Provider"] = "Postgres";
             settings["Storage:ConnectionString"] = connectionString;
         }
-        else if (world.Has(WhatIf.StoreSerializer))
-        {
-            siloBuilder.AddMemoryGrainStorage(StorageNames.GrainStore, (OptionsBuilder<MemoryGrainStorageOptions> storage) =>
-                storage.Configure<Serializer>((options, serializer) => options.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer)));
-            siloBuilder.UseInMemoryReminderService();
-        }
         else
         {
-            siloBuilder.AddMemoryGrainStorage(StorageNames.GrainStore);
-            siloBuilder.UseInMemoryReminderService();
+            siloBuilder.UseBreakerMemoryStorage();
         }
         if (world.ReminderRefresh is { } refresh)
         {
@@ -70,10 +55,6 @@ public sealed class BenchSiloConfigurator : ISiloConfigurator
         services.AddKeyedSingleton(BreakerServices.ClockKey, world.Clock);
         services.AddSingleton(world.LinkedIn);
         services.AddSingleton<ILinkedInUpstream>(sp => new MeteredUpstream(world.LinkedIn, world.Upstream, sp.GetRequiredService<ILocalSiloDetails>().Name));
-        if (world.Has(WhatIf.IndexedLog) && world.ConnectionString is null)
-        {
-            services.AddSingleton<IEventLog, IndexedEventLog>();
-        }
         DecorateEventLog(services, world.EventLog);
         DecorateGrainStore(services, world.Storage);
         services.AddLogging(logging =>

@@ -15,9 +15,8 @@ internal sealed class BenchWorld : IDisposable
 
     private static readonly ConcurrentDictionary<string, BenchWorld> Worlds = new(StringComparer.Ordinal);
 
-    public BenchWorld(TimeProvider clock, string? postgresConnectionString = null, IReadOnlyList<string>? whatIf = null)
+    public BenchWorld(TimeProvider clock, string? postgresConnectionString = null)
     {
-        WhatIf = whatIf ?? [];
         Clock = clock;
         ConnectionString = postgresConnectionString;
         LinkedIn = new SimulatedLinkedIn(clock);
@@ -37,16 +36,11 @@ internal sealed class BenchWorld : IDisposable
 
     public SimulatedLinkedIn LinkedIn { get; }
 
-    /// <summary>Proposed fixes applied in this world's wiring (profiling only).</summary>
-    public IReadOnlyList<string> WhatIf { get; }
-
     /// <summary>Product configuration on top of the harness's own (e.g. <c>Dispatch:ResetSpread</c>).</summary>
     public Dictionary<string, string?> Settings { get; } = [];
 
     /// <summary>Profiling only: Orleans' reminder list refresh period.</summary>
     public TimeSpan? ReminderRefresh { get; set; }
-
-    public bool Has(string whatIf) => WhatIf.Contains(whatIf, StringComparer.OrdinalIgnoreCase);
 
     public EventLogMeter EventLog { get; } = new();
 

@@ -100,8 +100,6 @@ public static class ClusterHarness
                 $"{o.MemoryAccounts:#,0} for memory; {o.Concurrency} calls in flight; {o.Warmup.TotalSeconds:0.#} s warm-up + {o.Duration.TotalSeconds:0.#} s per load phase; " +
                 $"{o.SafetyRepetitions} safety-mode trips",
             $"Started: {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC",
-            .. o.WhatIf.Count == 0 ? Array.Empty<string>() :
-                [$"**WHAT-IF RUN (profiling): {string.Join(", ", o.WhatIf)} applied in the benchmark's wiring. These are not the product's figures.**"],
         ];
     }
 }

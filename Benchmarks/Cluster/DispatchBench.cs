@@ -11,7 +11,7 @@ internal sealed class DispatchBench(HarnessOptions o, Reporter reporter, Harness
 {
     public async Task RunAsync()
     {
-        using var world = new BenchWorld(TimeProvider.System, whatIf: o.WhatIf);
+        using var world = new BenchWorld(TimeProvider.System);
         reporter.Line("dispatch (memory): starting a 1-silo cluster");
         var cluster = await BenchCluster.StartAsync(world, 1);
         try

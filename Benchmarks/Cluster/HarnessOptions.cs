@@ -48,9 +48,6 @@ public sealed record HarnessOptions
 
     public IReadOnlyList<string> Sections { get; init; } = AllSections;
 
-    /// <summary>Profiling only: proposed fixes applied in the benchmark's wiring (<see cref="Cluster.WhatIf"/>).</summary>
-    public IReadOnlyList<string> WhatIf { get; init; } = [];
-
     /// <summary>
     /// Profiling only: the reset on the product's own simulation clock (<c>Clock:Start</c>, real speed)
     /// with the simulation profile's 20 s spread instead of a stepped fake clock; skips figures 4a and 4.
@@ -85,10 +82,6 @@ public sealed record HarnessOptions
           --reminder-refresh S     profiling: Orleans' reminder list refresh period on the silos (default Orleans')
           --only a,b               sections: dispatch (1-3), memory (5), postgres (4, 7), safety (6)
           --out PATH               Markdown summary file (default artifacts/benchmarks/cluster-summary.md)
-          --what-if a,b            profiling only, NOT the product: store-serializer (memory store with the Orleans
-                                   serializer), indexed-log (in-memory event log indexed by key and account),
-                                   no-reset-on-close (silos' Npgsql pools skip DISCARD ALL), auto-prepare
-                                   (silos' Npgsql prepares repeated statements: Max Auto Prepare=32)
         """;
 
     public static HarnessOptions Parse(IReadOnlyList<string> args)
@@ -126,7 +119,6 @@ public sealed record HarnessOptions
                 "--reminder-refresh" => o with { ReminderRefresh = Seconds() },
                 "--only" => o with { Sections = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
                 "--out" => o with { OutputPath = Next() },
-                "--what-if" => o with { WhatIf = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
                 _ => throw new ArgumentException($"Unknown option {args[i]}.\n{Usage}"),
             };
         }
@@ -138,11 +130,6 @@ public sealed record HarnessOptions
         if (unknown.Count > 0)
         {
             throw new ArgumentException($"Unknown section(s) {string.Join(", ", unknown)}; use {string.Join(", ", AllSections)}.");
-        }
-        var unknownWhatIf = o.WhatIf.Except(Cluster.WhatIf.All, StringComparer.OrdinalIgnoreCase).ToList();
-        if (unknownWhatIf.Count > 0)
-        {
-            throw new ArgumentException($"Unknown --what-if {string.Join(", ", unknownWhatIf)}; use {string.Join(", ", Cluster.WhatIf.All)}.");
         }
         return o;
     }

@@ -22,7 +22,7 @@ internal sealed class MemoryBench(HarnessOptions o, Reporter reporter, HarnessSu
 
     public async Task RunAsync()
     {
-        using var world = new BenchWorld(TimeProvider.System, whatIf: o.WhatIf);
+        using var world = new BenchWorld(TimeProvider.System);
         reporter.Line($"memory: starting a 1-silo cluster for {o.MemoryAccounts:#,0} accounts");
         var cluster = await BenchCluster.StartAsync(world, 1);
         try

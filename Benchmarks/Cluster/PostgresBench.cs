@@ -60,7 +60,7 @@ internal sealed class PostgresBench(HarnessOptions o, Reporter reporter, Harness
         TimeProvider clock = o.ResetLive
             ? new SimulationTimeProvider(ResetCalendar.NextReset(ClockStart) - TimeSpan.FromSeconds(25 + o.Accounts / 150.0))
             : new FakeTimeProvider(ClockStart);
-        using var world = new BenchWorld(clock, pg.ConnectionString, o.WhatIf) { ReminderRefresh = o.ReminderRefresh };
+        using var world = new BenchWorld(clock, pg.ConnectionString) { ReminderRefresh = o.ReminderRefresh };
         if (o.ResetLive)
         {
             world.Settings["Dispatch:ResetSpread"] = liveSpread.ToString();

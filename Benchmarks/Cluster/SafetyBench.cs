@@ -19,7 +19,7 @@ internal sealed class SafetyBench(HarnessOptions o, Reporter reporter, HarnessSu
 
     public async Task RunAsync()
     {
-        using var world = new BenchWorld(TimeProvider.System, whatIf: o.WhatIf);
+        using var world = new BenchWorld(TimeProvider.System);
         reporter.Line("safety: starting a 3-silo cluster");
         var cluster = await BenchCluster.StartAsync(world, 3);
         try

@@ -15,6 +15,9 @@ internal sealed partial class AccountGrain
     /// </summary>
     internal static readonly TimeSpan ResetRetryPeriod = TimeSpan.FromMinutes(1);
 
+    // The reminders this activation registered: unregistering with its handle needs no read of the row first.
+    private readonly Dictionary<string, IGrainReminder> _reminderHandles = new(StringComparer.Ordinal);
+
     internal static string ResetReminder(ActionType action) => $"reset:{action}";
     internal static string RecheckReminder(ActionType action) => $"recheck:{action}";
 
@@ -189,8 +192,8 @@ internal sealed partial class AccountGrain
                 }
                 // The user-visible resumeAt stays the reset instant; the jitter only staggers the work.
                 var due = resumeAt + ResetCalendar.Jitter(Key, options.Value.ResetSpread) - now;
-                await this.RegisterOrUpdateReminder(ResetReminder(action), Max(due, TimeSpan.FromSeconds(1)), ResetRetryPeriod);
-                await this.RegisterOrUpdateReminder(RecheckReminder(action), RecheckPeriod, RecheckPeriod);
+                _reminderHandles[ResetReminder(action)] = await this.RegisterOrUpdateReminder(ResetReminder(action), Max(due, TimeSpan.FromSeconds(1)), ResetRetryPeriod);
+                _reminderHandles[RecheckReminder(action)] = await this.RegisterOrUpdateReminder(RecheckReminder(action), RecheckPeriod, RecheckPeriod);
             }
             _remindersUnsure = false;
         }
@@ -211,6 +214,18 @@ internal sealed partial class AccountGrain
     {
         try
         {
+            if (_reminderHandles.Remove(name, out var handle))
+            {
+                try
+                {
+                    await this.UnregisterReminder(handle);
+                    return;
+                }
+                catch (Exception)
+                {
+                    // Re-registered elsewhere since (another activation): read the row and try again.
+                }
+            }
             if (await this.GetReminder(name) is { } reminder)
             {
                 await this.UnregisterReminder(reminder);

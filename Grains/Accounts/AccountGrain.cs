@@ -27,6 +27,8 @@ internal sealed partial class AccountGrain(
     /// because every state write carries them all (docs/benchmarks.md, finding B).
     /// </summary>
     internal const int RecentFinalIntents = 8;
+    /// <summary>Unknown intents count toward the caps, so they stay as long as a cap window can see them (a week and a day).</summary>
+    private static readonly TimeSpan UnknownIntentRetention = TimeSpan.FromDays(8);
     /// <summary>
     /// The cap counters are re-derived from the event log this often (and on activation), so that
     /// deliveries recorded by another activation or by hand can never leave them drifting.
@@ -460,13 +462,24 @@ internal sealed partial class AccountGrain(
     private void PruneIntents(DateTimeOffset now, string? keep = null)
     {
         var finals = 0;
+        foreach (var intent in S.Intents.Values)
+        {
+            finals += intent.Status is IntentStatus.Sent or IntentStatus.Failed ? 1 : 0;
+        }
+        // Most dispatches find nothing to drop: sort only when something must go.
+        var staleUnknown = S.Intents.Values.Any(i => i.Status == IntentStatus.Unknown && now - i.At > UnknownIntentRetention);
+        if (finals <= RecentFinalIntents && !staleUnknown)
+        {
+            return;
+        }
+        var kept = 0;
         foreach (var intent in S.Intents.Values.OrderByDescending(i => i.At).ToList())
         {
             var drop = intent.Status switch
             {
                 IntentStatus.Pending => false,
-                IntentStatus.Unknown => now - intent.At > TimeSpan.FromDays(8),
-                _ => ++finals > RecentFinalIntents,
+                IntentStatus.Unknown => now - intent.At > UnknownIntentRetention,
+                _ => ++kept > RecentFinalIntents,
             };
             if (drop && intent.Key != keep)
             {
