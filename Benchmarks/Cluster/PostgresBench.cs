@@ -36,7 +36,9 @@ internal sealed class PostgresBench(HarnessOptions o, Reporter reporter, Harness
             return;
         }
         await using var _ = pg;
-        await using var dataSource = new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder(pg.ConnectionString) { MaxPoolSize = Math.Max(100, o.Concurrency + 16) }.ConnectionString).Build();
+        await using var dataSource = new NpgsqlDataSourceBuilder(
+            // The raw insert's connections are tuned like the silo's (prepared statements, no pool reset): a fair baseline.
+            PostgresConnection.WithBreakerDefaults(new NpgsqlConnectionStringBuilder(pg.ConnectionString) { MaxPoolSize = Math.Max(100, o.Concurrency + 16) }.ConnectionString)).Build();
         // Backends report to pg_stat_database at exit (after the pool flush) and at most once a second.
         var stats = new DbStats(dataSource, o.Quick ? TimeSpan.FromMilliseconds(300) : TimeSpan.FromMilliseconds(1500));
         var cpu = new CpuMeter(pg.PostmasterPid);
@@ -133,7 +135,8 @@ internal sealed class PostgresBench(HarnessOptions o, Reporter reporter, Harness
                 PostgreSQL {version}: {pg.Settings}. One silo on `UseBreakerPostgres` (ADO.NET clustering, grain storage with the Orleans
                 serializer, reminders) and the PostgreSQL event log; {n:#,0} accounts; {o.Concurrency} calls in flight for both rows.
                 The raw insert is one autocommitted `INSERT INTO bench_raw_insert (at, workspace_id, account_id, key, text) VALUES (...)`
-                per command through one Npgsql data source (pool ≥ concurrency), unprepared like the product's statements.
+                per command through one Npgsql data source (pool ≥ concurrency) with the silo's connection settings
+                (`PostgresConnection.WithBreakerDefaults`: statements prepared after 2 uses, no `DISCARD ALL` per pooled open).
 
                 {DispatchBench.TableHead}
                 {DispatchBench.Rows(DispatchBench.Row(raw), DispatchBench.Row(dispatch, dispatchMeters), bypassed is null ? null : DispatchBench.Row(bypassed, bypassedMeters))}

@@ -44,7 +44,15 @@ public sealed class PostgresEventLog(NpgsqlDataSource dataSource) : IEventLog
         RETURNING seq
         """;
 
+    /// <summary>Appends written at the same time, each carrying every append queued when it started.</summary>
+    private const int MaxConcurrentFlushes = 4;
+    /// <summary>Bounds one statement's arrays when a herd (a reset, a burst) queues thousands at once.</summary>
+    private const int MaxAppendsPerStatement = 256;
+
     private readonly NpgsqlDataSource _dataSource = dataSource ?? throw new ArgumentNullException(nameof(dataSource));
+    private readonly Lock _gate = new();
+    private List<PendingAppend> _queue = [];
+    private int _flushing;
 
     public async Task<IReadOnlyList<EventRecord>> AppendAsync(IReadOnlyList<EventRecord> events, CancellationToken cancellationToken = default)
     {
@@ -60,53 +68,147 @@ public sealed class PostgresEventLog(NpgsqlDataSource dataSource) : IEventLog
             var e = events[i] ?? throw new ArgumentException("The batch contains a null event.", nameof(events));
             stored[i] = e with { At = AsStored(e.At), ResumeAt = e.ResumeAt is { } resume ? AsStored(resume) : null };
         }
+        cancellationToken.ThrowIfCancellationRequested();
 
-        if (stored.Length == 1)
+        var append = new PendingAppend(stored);
+        bool flush;
+        lock (_gate)
+        {
+            _queue.Add(append);
+            flush = _flushing < MaxConcurrentFlushes;
+            if (flush)
+            {
+                _flushing++;
+            }
+        }
+        if (flush)
+        {
+            // On the thread pool: the loop outlives this caller's append and must not run on a grain's scheduler.
+            _ = Task.Run(FlushAsync, CancellationToken.None);
+        }
+        // Once queued, the events are written whether or not this caller still waits for them.
+        return await append.Done.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Group commit: every append queued while earlier ones were being written goes to PostgreSQL in
+    /// one statement and one commit, so under load a dispatch shares its commit with others; an append
+    /// that finds no write in flight is written at once, so nothing waits for a timer. Each caller's
+    /// events stay contiguous and in order, and each caller's append is atomic on its own.
+    /// </summary>
+    private async Task FlushAsync()
+    {
+        while (true)
+        {
+            List<PendingAppend> batch;
+            lock (_gate)
+            {
+                if (_queue.Count == 0)
+                {
+                    _flushing--;
+                    return;
+                }
+                if (_queue.Count <= MaxAppendsPerStatement)
+                {
+                    batch = _queue;
+                    _queue = [];
+                }
+                else
+                {
+                    batch = _queue.GetRange(0, MaxAppendsPerStatement);
+                    _queue.RemoveRange(0, MaxAppendsPerStatement);
+                }
+            }
+            try
+            {
+                await WriteAsync(batch).ConfigureAwait(false);
+            }
+            catch (Exception) when (batch.Count > 1)
+            {
+                // One append's bad event must not fail the others it shared a statement with: alone,
+                // each succeeds or fails on its own events.
+                foreach (var append in batch)
+                {
+                    try
+                    {
+                        await WriteAsync([append]).ConfigureAwait(false);
+                    }
+                    catch (Exception ex)
+                    {
+                        append.Done.TrySetException(ex);
+                    }
+                }
+            }
+            catch (Exception ex)
+            {
+                batch[0].Done.TrySetException(ex);
+            }
+        }
+    }
+
+    private async Task WriteAsync(List<PendingAppend> batch)
+    {
+        var rows = batch.Count == 1 ? batch[0].Events : [.. batch.SelectMany(a => a.Events)];
+        var seqs = await InsertAsync(rows).ConfigureAwait(false);
+        var next = 0;
+        foreach (var append in batch)
+        {
+            for (var i = 0; i < append.Events.Length; i++)
+            {
+                append.Events[i] = append.Events[i] with { Seq = seqs[next++] };
+            }
+            append.Done.TrySetResult(append.Events);
+        }
+    }
+
+    /// <summary>Inserts <paramref name="rows"/> in one statement; returns their seq values in row order.</summary>
+    private async Task<long[]> InsertAsync(EventRecord[] rows)
+    {
+        if (rows.Length == 1)
         {
             await using var single = _dataSource.CreateCommand(AppendOneSql);
-            AddColumns(single.Parameters, stored[0]);
-            var seq = await single.ExecuteScalarAsync(cancellationToken)
+            AddColumns(single.Parameters, rows[0]);
+            var seq = await single.ExecuteScalarAsync().ConfigureAwait(false)
                 ?? throw new InvalidOperationException("Appended 1 event but PostgreSQL returned no sequence number.");
-            stored[0] = stored[0] with { Seq = (long)seq };
-            return stored;
+            return [(long)seq];
         }
 
         await using var command = _dataSource.CreateCommand(AppendSql);
         var p = command.Parameters;
-        p.AddWithValue("at", stored.Select(e => e.At).ToArray());
-        p.AddWithValue("kind", stored.Select(e => e.Kind.ToString()).ToArray());
-        p.AddWithValue("workspace_id", stored.Select(e => e.WorkspaceId).ToArray());
-        p.AddWithValue("campaign_id", stored.Select(e => e.CampaignId).ToArray());
-        p.AddWithValue("account_id", stored.Select(e => e.AccountId).ToArray());
-        p.AddWithValue("prospect_id", stored.Select(e => e.ProspectId).ToArray());
-        p.AddWithValue("action", stored.Select(e => e.Action?.ToString()).ToArray());
-        p.AddWithValue("reason", stored.Select(e => e.Reason.ToString()).ToArray());
-        p.AddWithValue("text", stored.Select(e => e.Text).ToArray());
-        p.AddWithValue("resume_at", stored.Select(e => e.ResumeAt).ToArray());
-        p.AddWithValue("key", stored.Select(e => e.Key).ToArray());
-        p.AddWithValue("source", stored.Select(e => e.Source).ToArray());
+        p.AddWithValue("at", rows.Select(e => e.At).ToArray());
+        p.AddWithValue("kind", rows.Select(e => e.Kind.ToString()).ToArray());
+        p.AddWithValue("workspace_id", rows.Select(e => e.WorkspaceId).ToArray());
+        p.AddWithValue("campaign_id", rows.Select(e => e.CampaignId).ToArray());
+        p.AddWithValue("account_id", rows.Select(e => e.AccountId).ToArray());
+        p.AddWithValue("prospect_id", rows.Select(e => e.ProspectId).ToArray());
+        p.AddWithValue("action", rows.Select(e => e.Action?.ToString()).ToArray());
+        p.AddWithValue("reason", rows.Select(e => e.Reason.ToString()).ToArray());
+        p.AddWithValue("text", rows.Select(e => e.Text).ToArray());
+        p.AddWithValue("resume_at", rows.Select(e => e.ResumeAt).ToArray());
+        p.AddWithValue("key", rows.Select(e => e.Key).ToArray());
+        p.AddWithValue("source", rows.Select(e => e.Source).ToArray());
 
-        var seqs = new List<long>(stored.Length);
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        var seqs = new List<long>(rows.Length);
+        await using (var reader = await command.ExecuteReaderAsync().ConfigureAwait(false))
         {
-            while (await reader.ReadAsync(cancellationToken))
+            while (await reader.ReadAsync().ConfigureAwait(false))
             {
                 seqs.Add(reader.GetInt64(0));
             }
         }
-
-        if (seqs.Count != stored.Length)
+        if (seqs.Count != rows.Length)
         {
-            throw new InvalidOperationException($"Appended {stored.Length} events but PostgreSQL returned {seqs.Count} sequence numbers.");
+            throw new InvalidOperationException($"Appended {rows.Length} events but PostgreSQL returned {seqs.Count} sequence numbers.");
         }
-
-        // The seq values were drawn in batch order; RETURNING's row order is not promised, so sort.
+        // The seq values were drawn in row order; RETURNING's row order is not promised, so sort.
         seqs.Sort();
-        for (var i = 0; i < stored.Length; i++)
-        {
-            stored[i] = stored[i] with { Seq = seqs[i] };
-        }
-        return stored;
+        return [.. seqs];
+    }
+
+    private sealed class PendingAppend(EventRecord[] events)
+    {
+        public EventRecord[] Events { get; } = events;
+        public TaskCompletionSource<IReadOnlyList<EventRecord>> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     public async Task<EventPage> ReadCampaignAsync(string workspaceId, string campaignId, ActivityQuery query, CancellationToken cancellationToken = default)

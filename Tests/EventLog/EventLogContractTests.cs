@@ -326,6 +326,24 @@ public abstract class EventLogContractTests
         Assert.Null(await Log.FindByKeyAsync(_workspace, _account, Unique("key")));
     }
 
+    [Fact]
+    public async Task ConcurrentAppends_EachGetTheirOwnIncreasingSeqs_AndAllAreStored()
+    {
+        // Many accounts append at once (the PostgreSQL log writes them together): each caller's batch
+        // keeps its order, no seq is given twice, and every event can be read back.
+        var appends = Enumerable.Range(0, 200).Select(i => Task.Run(() => Log.AppendAsync(
+            [.. Enumerable.Range(0, i % 3 + 1).Select(j => Sent(T0.AddSeconds(i)) with { ProspectId = $"p-{i}-{j}" })])));
+
+        var results = await Task.WhenAll(appends);
+
+        Assert.All(results, r => Assert.Equal(r.Select(e => e.Seq).Order(), r.Select(e => e.Seq)));
+        Assert.All(results, r => Assert.Equal(r.Select(e => e.ProspectId).Order(StringComparer.Ordinal), r.Select(e => e.ProspectId)));
+        var seqs = results.SelectMany(r => r.Select(e => e.Seq)).ToList();
+        Assert.Equal(seqs.Count, seqs.Distinct().Count());
+        var stored = await Log.ReadCampaignAsync(_workspace, _campaign, new ActivityQuery { Limit = 500 });
+        Assert.Equal(seqs.Order().Reverse(), stored.Items.Select(e => e.Seq));
+    }
+
     protected static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
 
     protected EventRecord Sent(DateTimeOffset at) => new()
@@ -366,6 +384,19 @@ public sealed class PostgresEventLogContractTests(PostgresDatabaseFixture databa
         await Assert.ThrowsAsync<PostgresException>(() => Log.AppendAsync([Sent(DateTimeOffset.UnixEpoch), invalid]));
 
         Assert.Empty((await Log.ReadCampaignAsync(Workspace, Campaign, new ActivityQuery())).Items);
+    }
+
+    [Fact]
+    public async Task Append_AnInvalidBatchAmongConcurrentOnes_FailsAlone()
+    {
+        var invalid = Sent(DateTimeOffset.UnixEpoch) with { WorkspaceId = null! };
+        var valid = Enumerable.Range(0, 50).Select(i => Task.Run(() => Log.AppendAsync([Sent(DateTimeOffset.UnixEpoch.AddSeconds(i))]))).ToList();
+        var bad = Task.Run(() => Log.AppendAsync([Sent(DateTimeOffset.UnixEpoch), invalid]));
+
+        await Assert.ThrowsAsync<PostgresException>(() => bad);
+        await Task.WhenAll(valid);
+
+        Assert.Equal(50, (await Log.ReadCampaignAsync(Workspace, Campaign, new ActivityQuery { Limit = 500 })).Items.Count);
     }
 
     [Fact]
