@@ -1,3 +1,4 @@
+using OrleansBreaker.Accounts;
 using Orleans.Core.Internal;
 using Orleans.Runtime;
 
@@ -116,9 +117,9 @@ internal sealed class MemoryBench(HarnessOptions o, Reporter reporter, HarnessSu
         var perDispatch = (perAccount - freshPerAccount) / perDay;
         reporter.Line($"  history: {perAccount:#,0} B per account after {perDay} dispatches ({perDispatch:#,0} B per dispatch retained)");
         return $"- With history: {count:#,0} other accounts each dispatched {perDay} messages ({(o.Quick ? "quick sizes" : "a day at BRIEF §10's rate")}; event log bypassed so only the " +
-            $"grain holds them), then were deactivated: deactivation freed **{perAccount:#,0} B per account**, i.e. {perDispatch:#,0} B per dispatch on top of a fresh " +
-            $"activation (retained intents, 2 days, and the cap counters' deliveries, a week and a day). At that rate a sender at 150/day holds about " +
-            $"{(freshPerAccount + perDispatch * 300) / 1024:#,0} KB once two days of intents are retained ({(freshPerAccount + perDispatch * 300) * 100_000 / 1073741824.0:0.0} GB for 100,000 such accounts).";
+            $"grain holds them), then were deactivated: deactivation freed **{perAccount:#,0} B per account**, {perAccount - freshPerAccount:#,0} B more than a fresh " +
+            $"activation ({perDispatch:#,0} B per dispatch averaged over the {perDay}). What an account keeps is bounded, not proportional to its history: the " +
+            $"{AccountGrain.RecentFinalIntents} latest final intents and its pending or unknown ones, and cap counters per action type and local day for the 8 days the windows see.";
     }
 
     private static async Task<long> HeapAsync()

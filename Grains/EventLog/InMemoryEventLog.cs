@@ -1,7 +1,9 @@
+using System.Collections.Concurrent;
+
 namespace OrleansBreaker.EventLog;
 
 /// <summary>
-/// The embedded default's event log: process-wide, guarded by a lock, indexed the way its readers
+/// The embedded default's event log: process-wide, its appends guarded by a lock, indexed the way its readers
 /// ask (per campaign, per account, per idempotency key) so no read scans the whole log. Meets the
 /// same contract tests as the PostgreSQL log. Unbounded by design (a demo or a test), not for production.
 /// </summary>
@@ -10,7 +12,8 @@ public sealed class InMemoryEventLog : IEventLog
     private readonly Lock _gate = new();
     private readonly Dictionary<(string Workspace, string Campaign), List<EventRecord>> _byCampaign = [];
     private readonly Dictionary<(string Workspace, string Account), List<EventRecord>> _byAccount = [];
-    private readonly Dictionary<(string Workspace, string Account, string Key), EventRecord> _byKey = [];
+    // Read on every dispatch that would send, by every account at once: read without the lock.
+    private readonly ConcurrentDictionary<(string Workspace, string Account, string Key), EventRecord> _byKey = new();
     private long _seq;
 
     public Task<IReadOnlyList<EventRecord>> AppendAsync(IReadOnlyList<EventRecord> events, CancellationToken cancellationToken = default)
@@ -29,10 +32,14 @@ public sealed class InMemoryEventLog : IEventLog
                 if (e.AccountId is not null)
                 {
                     ListFor(_byAccount, (e.WorkspaceId, e.AccountId)).Add(e);
-                    if (e.Key is not null)
-                    {
-                        _byKey[(e.WorkspaceId, e.AccountId, e.Key)] = e;
-                    }
+                }
+            }
+            // Inside the lock, so that of two appends with one key the later seq is the one kept.
+            foreach (var e in stored)
+            {
+                if (e.AccountId is not null && e.Key is not null)
+                {
+                    _byKey[(e.WorkspaceId, e.AccountId, e.Key)] = e;
                 }
             }
         }
@@ -87,10 +94,7 @@ public sealed class InMemoryEventLog : IEventLog
 
     public Task<EventRecord?> FindByKeyAsync(string workspaceId, string accountId, string key, CancellationToken cancellationToken = default)
     {
-        lock (_gate)
-        {
-            return Task.FromResult(_byKey.GetValueOrDefault((workspaceId, accountId, key)));
-        }
+        return Task.FromResult(_byKey.GetValueOrDefault((workspaceId, accountId, key)));
     }
 
     private List<EventRecord> Account(string workspaceId, string accountId) =>

@@ -18,12 +18,17 @@ public sealed class SafetyModeCache(IGrainFactory grains)
     public async ValueTask<SafetyView> GetAsync(string workspaceId)
     {
         var entry = _entries.GetOrAdd(workspaceId, _ => new Entry());
+        // Every dispatch of the workspace on this silo passes here: a fresh view is read without a lock.
+        if (entry.Current is { } current && current.IsFresh)
+        {
+            return current.View;
+        }
         Task<SafetyView> refresh;
         lock (entry)
         {
-            if (entry.View is { } view && Environment.TickCount64 - entry.FetchedAt < Staleness.TotalMilliseconds)
+            if (entry.Current is { } fetched && fetched.IsFresh)
             {
-                return view;
+                return fetched.View;
             }
             entry.Refresh ??= FetchAsync(workspaceId, entry);
             refresh = entry.Refresh;
@@ -35,11 +40,7 @@ public sealed class SafetyModeCache(IGrainFactory grains)
     public void Update(string workspaceId, SafetyView view)
     {
         var entry = _entries.GetOrAdd(workspaceId, _ => new Entry());
-        lock (entry)
-        {
-            entry.View = view;
-            entry.FetchedAt = Environment.TickCount64;
-        }
+        entry.Current = new Snapshot(view, Environment.TickCount64);
     }
 
     private async Task<SafetyView> FetchAsync(string workspaceId, Entry entry)
@@ -59,10 +60,14 @@ public sealed class SafetyModeCache(IGrainFactory grains)
         }
     }
 
+    private sealed record Snapshot(SafetyView View, long FetchedAt)
+    {
+        public bool IsFresh => Environment.TickCount64 - FetchedAt < Staleness.TotalMilliseconds;
+    }
+
     private sealed class Entry
     {
-        public SafetyView? View;
-        public long FetchedAt;
+        public volatile Snapshot? Current;
         public Task<SafetyView>? Refresh;
     }
 }
