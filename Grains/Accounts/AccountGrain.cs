@@ -446,11 +446,18 @@ internal sealed partial class AccountGrain(
     private (int Today, int ThisWeek) CapCounted(ActionType action, DateTimeOffset now)
     {
         var (today, week) = _caps.Count(action, now);
-        if (S.Intents.Count == 0)
+        List<DeliveredAction>? unknown = null;
+        foreach (var intent in S.Intents.Values)
+        {
+            if (intent.Status == IntentStatus.Unknown && intent.Action == action)
+            {
+                (unknown ??= []).Add(new DeliveredAction(intent.Action, intent.At));
+            }
+        }
+        if (unknown is null)
         {
             return (today, week);
         }
-        var unknown = S.Intents.Values.Where(i => i.Status == IntentStatus.Unknown).Select(i => new DeliveredAction(i.Action, i.At));
         var (unknownToday, unknownWeek) = CapWindows.Count(unknown, action, now, _zone);
         return (today + unknownToday, week + unknownWeek);
     }
@@ -462,12 +469,13 @@ internal sealed partial class AccountGrain(
     private void PruneIntents(DateTimeOffset now, string? keep = null)
     {
         var finals = 0;
+        var staleUnknown = false;
         foreach (var intent in S.Intents.Values)
         {
             finals += intent.Status is IntentStatus.Sent or IntentStatus.Failed ? 1 : 0;
+            staleUnknown |= intent.Status == IntentStatus.Unknown && now - intent.At > UnknownIntentRetention;
         }
         // Most dispatches find nothing to drop: sort only when something must go.
-        var staleUnknown = S.Intents.Values.Any(i => i.Status == IntentStatus.Unknown && now - i.At > UnknownIntentRetention);
         if (finals <= RecentFinalIntents && !staleUnknown)
         {
             return;
