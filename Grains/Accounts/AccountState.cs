@@ -1,8 +1,8 @@
 namespace OrleansBreaker.Accounts;
 
 /// <summary>
-/// The account grain's persisted state. Bounded: intents are kept only while pending or for a short
-/// time after their outcome (the event log is the durable record); the outbox holds events the log
+/// The account grain's persisted state. Bounded: intents are kept while pending or unknown, plus the
+/// few latest final ones (the event log is the durable record); the outbox holds events the log
 /// could not take yet.
 /// </summary>
 [GenerateSerializer, Alias("OrleansBreaker.AccountState")]
