@@ -4,6 +4,7 @@ using Npgsql;
 using Orleans.TestingHost;
 using OrleansBreaker.Accounts;
 using OrleansBreaker.Hosting;
+using OrleansBreaker.Testing;
 using OrleansBreaker.Upstream;
 
 namespace OrleansBreaker.Benchmarks.Cluster;

@@ -58,7 +58,7 @@ public sealed class WorkingHoursCalendarTests
     public void ProductionAppSettings_BindToOfficeHoursMondayToFriday()
     {
         var configuration = new ConfigurationBuilder()
-            .AddJsonFile(Path.Combine(Postgres.PostgresServer.RepoRoot, "Silo", "appsettings.json"))
+            .AddJsonFile(Path.Combine(PostgresServer.RepoRoot, "Silo", "appsettings.json"))
             .Build();
 
         var options = configuration.GetSection(DispatchOptions.Section).Get<DispatchOptions>()!;
@@ -75,7 +75,7 @@ public sealed class SimulationProfileTests
     [Fact]
     public void SimulationProfile_Is24x7_OverTheProductionWorkingHours()
     {
-        var silo = Path.Combine(Postgres.PostgresServer.RepoRoot, "Silo");
+        var silo = Path.Combine(PostgresServer.RepoRoot, "Silo");
         var configuration = new ConfigurationBuilder()
             .AddJsonFile(Path.Combine(silo, "appsettings.json"))
             .AddJsonFile(Path.Combine(silo, "appsettings.Development.json"))

@@ -4,13 +4,13 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Npgsql;
 
-namespace OrleansBreaker.Tests.Postgres;
+namespace OrleansBreaker.Testing;
 
 /// <summary>
-/// A throwaway PostgreSQL cluster for tests: <c>initdb</c> in a temporary folder, listening on a
-/// free loopback port only, run as the unprivileged <c>postgres</c> user when the tests run as
-/// root (PostgreSQL refuses root). A template database carries the <c>deploy/sql</c> schema, so a
-/// fresh database per test class is a cheap copy of it.
+/// A throwaway PostgreSQL cluster for the tests and the benchmark harness: <c>initdb</c> in a
+/// temporary folder, listening on a free loopback port only, run as the unprivileged <c>postgres</c>
+/// user when the process runs as root (PostgreSQL refuses root). A template database carries the
+/// <c>deploy/sql</c> schema, so a fresh database is a cheap copy of it.
 /// </summary>
 /// <remarks>
 /// Starting a cluster costs seconds, so tests share <see cref="SharedAsync"/>, started once per run
@@ -33,11 +33,14 @@ public sealed class PostgresServer : IAsyncDisposable
     private readonly SemaphoreSlim _createGate = new(1, 1);
     private bool _disposed;
 
-    private PostgresServer(string bindir, string root, int port)
+    private readonly PostgresServerOptions _options;
+
+    private PostgresServer(string bindir, string root, int port, PostgresServerOptions options)
     {
         _bindir = bindir;
         _root = root;
         Port = port;
+        _options = options;
     }
 
     /// <summary>The folder holding OrleansBreaker.sln.</summary>
@@ -53,17 +56,20 @@ public sealed class PostgresServer : IAsyncDisposable
 
     public bool IsRunning { get; private set; }
 
+    /// <summary>The running server's postmaster process, if any (e.g. to read its CPU use).</summary>
+    public int? PostmasterPid => IsRunning ? ReadPostmasterPid(DataDirectory) : null;
+
     /// <summary>The server every test shares; started on first use, stopped when the test process exits.</summary>
     public static Task<PostgresServer> SharedAsync() => Shared.Value;
 
     /// <summary>A server of one's own, e.g. for a test that stops and restarts PostgreSQL.</summary>
-    public static async Task<PostgresServer> StartNewAsync()
+    public static async Task<PostgresServer> StartNewAsync(PostgresServerOptions? options = null)
     {
         var bindir = FindBindir();
         SweepOrphans();
         var root = Directory.CreateTempSubdirectory(FolderPrefix).FullName;
         await File.WriteAllTextAsync(Path.Combine(root, OwnerFile), Environment.ProcessId.ToString());
-        var server = new PostgresServer(bindir, root, FreeLoopbackPort());
+        var server = new PostgresServer(bindir, root, FreeLoopbackPort(), options ?? new PostgresServerOptions());
         try
         {
             await server.InitAsync();
@@ -127,12 +133,10 @@ public sealed class PostgresServer : IAsyncDisposable
     /// <summary>Starts PostgreSQL on the same data folder and port (after <see cref="StopAsync"/>).</summary>
     public async Task StartAsync()
     {
-        // Loopback only; no Unix socket (its default folder may be missing or not writable); no
-        // fsync: a crash loses a throwaway cluster, and the tests run faster.
+        // Loopback only; no Unix socket (its default folder may be missing or not writable).
         await RunAsync(Path.Combine(_bindir, "pg_ctl"), asOwner: true,
             "-D", DataDirectory, "-l", Path.Combine(_root, "server.log"), "-w", "-t", "60",
-            "-o", $"-p {Port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=300 " +
-                  "-c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+            "-o", $"-p {Port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' {_options.ServerSettings}",
             "start");
         IsRunning = true;
     }
@@ -176,11 +180,16 @@ public sealed class PostgresServer : IAsyncDisposable
     {
         var server = await StartNewAsync();
         // xunit 2 has no assembly-wide fixture; the end of the test process is the end of the run.
-        // The test host is killed moments after ProcessExit starts, too soon for pg_ctl: signal the
-        // postmaster directly and delete the folder. Whatever is left, the next run sweeps up.
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.ShutDownNow();
+        server.ShutDownAtProcessExit();
         return server;
     }
+
+    /// <summary>
+    /// Stops the server when the process exits. A test host is killed moments after ProcessExit
+    /// starts, too soon for pg_ctl: the postmaster is signalled directly and the folder deleted.
+    /// Whatever is left, the next start sweeps up.
+    /// </summary>
+    public void ShutDownAtProcessExit() => AppDomain.CurrentDomain.ProcessExit += (_, _) => ShutDownNow();
 
     private async Task InitAsync()
     {
@@ -328,9 +337,9 @@ public sealed class PostgresServer : IAsyncDisposable
                 .Select(d => Path.Combine(d, "bin")));
         }
         return candidates.FirstOrDefault(d => File.Exists(Path.Combine(d, "initdb")) && File.Exists(Path.Combine(d, "pg_ctl")))
-            ?? throw new InvalidOperationException(
+            ?? throw new PostgresUnavailableException(
                 "PostgreSQL server binaries (initdb, pg_ctl) were not found via `pg_config --bindir` or in /usr/lib/postgresql/*/bin. " +
-                "The PostgreSQL tests need them: `.ci/run` installs the `postgresql` Debian package; " +
+                "The PostgreSQL tests and benchmarks need them: `.ci/run` installs the `postgresql` Debian package; " +
                 "locally run `apt-get update && apt-get install -y postgresql`.");
     }
 
@@ -350,14 +359,17 @@ public sealed class PostgresServer : IAsyncDisposable
 
     private static string FindRepoRoot()
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
         {
-            if (File.Exists(Path.Combine(dir.FullName, "OrleansBreaker.sln")))
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
             {
-                return dir.FullName;
+                if (File.Exists(Path.Combine(dir.FullName, "OrleansBreaker.sln")))
+                {
+                    return dir.FullName;
+                }
             }
         }
-        throw new InvalidOperationException($"No OrleansBreaker.sln above {AppContext.BaseDirectory}.");
+        throw new InvalidOperationException($"No OrleansBreaker.sln above {AppContext.BaseDirectory} or the current folder.");
     }
 
     private static void TryDelete(string path)
@@ -375,27 +387,29 @@ public sealed class PostgresServer : IAsyncDisposable
     }
 }
 
-/// <summary>A fresh database with the <c>deploy/sql</c> schema on the shared server, for one test class.</summary>
-public sealed class PostgresDatabaseFixture : IAsyncLifetime
+/// <summary>How a <see cref="PostgresServer"/> runs.</summary>
+public sealed record PostgresServerOptions
 {
-    public PostgresServer Server { get; private set; } = null!;
+    /// <summary>
+    /// Keep PostgreSQL's durable defaults (fsync, synchronous_commit, full_page_writes). Off by default:
+    /// a crash loses a throwaway cluster either way, and the tests run faster without them.
+    /// </summary>
+    public bool Durable { get; init; }
 
-    public string ConnectionString { get; private set; } = null!;
+    /// <summary>Preload <c>pg_stat_statements</c> (with planning time), to count what a workload costs.</summary>
+    public bool TrackStatements { get; init; }
 
-    public NpgsqlDataSource DataSource { get; private set; } = null!;
+    public int MaxConnections { get; init; } = 300;
 
-    public async Task InitializeAsync()
-    {
-        Server = await PostgresServer.SharedAsync();
-        ConnectionString = await Server.CreateDatabaseAsync("fixture");
-        DataSource = NpgsqlDataSource.Create(ConnectionString);
-    }
+    /// <summary>PostgreSQL's <c>shared_buffers</c>; null keeps its default.</summary>
+    public string? SharedBuffers { get; init; }
 
-    public async Task DisposeAsync()
-    {
-        if (DataSource is not null)
-        {
-            await DataSource.DisposeAsync();
-        }
-    }
+    internal string ServerSettings =>
+        $"-c max_connections={MaxConnections}" +
+        (SharedBuffers is null ? "" : $" -c shared_buffers={SharedBuffers}") +
+        (TrackStatements ? " -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all -c pg_stat_statements.track_planning=on" : "") +
+        (Durable ? "" : " -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
 }
+
+/// <summary>PostgreSQL's server binaries are not on this machine.</summary>
+public sealed class PostgresUnavailableException(string message) : Exception(message);
