@@ -50,7 +50,7 @@ public static partial class DashboardApp
                 ["Logging:Console:FormatterOptions:TimestampFormat"] = "HH:mm:ss ",
             },
         });
-        if (!HasConfiguredEndpoints(builder.Configuration))
+        if (!WebHosting.HasConfiguredEndpoints(builder.Configuration))
         {
             builder.WebHost.UseUrls(DefaultUrl);
         }
@@ -122,12 +122,6 @@ public static partial class DashboardApp
         app.MapOrleansDashboard(OrleansDashboardPath).RequireAuthorization(AuthSetup.AdminPolicy);
         return app;
     }
-
-    private static bool HasConfiguredEndpoints(IConfiguration configuration) =>
-        !string.IsNullOrWhiteSpace(configuration["urls"])
-        || !string.IsNullOrWhiteSpace(configuration["http_ports"])
-        || !string.IsNullOrWhiteSpace(configuration["https_ports"])
-        || configuration.GetSection("Kestrel:Endpoints").Exists();
 
     /// <summary>Everything but the health probe (which answers for itself) and the stylesheet reads grains.</summary>
     private static bool NeedsCluster(PathString path) =>

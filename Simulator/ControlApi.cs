@@ -15,7 +15,7 @@ internal static class ControlApi
         var sim = app.MapGroup("/sim");
         sim.MapPut("/accounts/{accountId}", ConfigureAsync);
         sim.MapGet("/accounts/{accountId}", (string accountId, SimulatedLinkedIn linkedIn) =>
-            JsonBody.IsValidId(accountId) ? Results.Ok(AccountJson.From(linkedIn.View(accountId))) : Problems.InvalidId("accountId", accountId));
+            Ids.IsValid(accountId) ? Results.Ok(AccountJson.From(linkedIn.View(accountId))) : Problems.InvalidId("accountId", accountId));
         sim.MapGet("/accounts/{accountId}/outcomes", Outcomes);
         sim.MapGet("/clock", ([FromKeyedServices(BreakerServices.ClockKey)] TimeProvider clock) => Results.Ok(new { now = clock.GetUtcNow().UtcDateTime }));
         return app;
@@ -23,11 +23,11 @@ internal static class ControlApi
 
     private static async Task<IResult> ConfigureAsync(string accountId, HttpRequest request, SimulatedLinkedIn linkedIn, ILoggerFactory loggers)
     {
-        if (!JsonBody.IsValidId(accountId))
+        if (!Ids.IsValid(accountId))
         {
             return Problems.InvalidId("accountId", accountId);
         }
-        var (root, error) = await JsonBody.ReadObjectAsync(request, request.HttpContext.RequestAborted);
+        var (root, error) = await RequestBody.ReadObjectAsync(request, request.HttpContext.RequestAborted);
         if (error is not null)
         {
             return error;
@@ -48,7 +48,7 @@ internal static class ControlApi
 
     internal static IResult Outcomes(string accountId, HttpRequest request, SimulatedLinkedIn linkedIn)
     {
-        if (!JsonBody.IsValidId(accountId))
+        if (!Ids.IsValid(accountId))
         {
             return Problems.InvalidId("accountId", accountId);
         }

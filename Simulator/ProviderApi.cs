@@ -28,11 +28,11 @@ internal static class ProviderApi
 
     private static async Task<IResult> ActAsync(string accountId, HttpContext http, SimulatedLinkedIn linkedIn, IHostApplicationLifetime lifetime, ILoggerFactory loggers)
     {
-        if (!JsonBody.IsValidId(accountId))
+        if (!Ids.IsValid(accountId))
         {
             return Invalid($"accountId '{Problems.Shorten(accountId)}' is not a valid id: use 1 to 64 characters among A-Z, a-z, 0-9, '_' and '-'.");
         }
-        var (root, error) = await JsonBody.ReadObjectAsync(http.Request, http.RequestAborted);
+        var (root, error) = await RequestBody.ReadObjectAsync(http.Request, http.RequestAborted);
         if (error is not null)
         {
             return error;

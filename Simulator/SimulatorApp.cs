@@ -30,7 +30,7 @@ public static class SimulatorApp
                 ["Logging:Console:FormatterOptions:TimestampFormat"] = "HH:mm:ss ",
             },
         });
-        if (!HasConfiguredEndpoints(builder.Configuration))
+        if (!WebHosting.HasConfiguredEndpoints(builder.Configuration))
         {
             builder.WebHost.UseUrls(DefaultUrl);
         }
@@ -49,12 +49,6 @@ public static class SimulatorApp
         app.MapProviderApi();
         return app;
     }
-
-    private static bool HasConfiguredEndpoints(IConfiguration configuration) =>
-        !string.IsNullOrWhiteSpace(configuration["urls"])
-        || !string.IsNullOrWhiteSpace(configuration["http_ports"])
-        || !string.IsNullOrWhiteSpace(configuration["https_ports"])
-        || configuration.GetSection("Kestrel:Endpoints").Exists();
 
     /// <summary>The same binding as the silo's (<see cref="ClockOptions"/>), so both read <c>Clock:Start</c> identically.</summary>
     private static TimeProvider ClockFrom(IConfiguration configuration)

@@ -21,7 +21,7 @@ public static class AccountsApi
 
     private static async Task<IResult> PutAsync(string ws, string accountId, HttpRequest request, IClusterClient cluster)
     {
-        var (root, error) = await JsonBody.ReadObjectAsync(request);
+        var (root, error) = await RequestBody.ReadObjectAsync(request, request.HttpContext.RequestAborted);
         if (error is not null)
         {
             return error;

@@ -32,7 +32,7 @@ public static class CampaignsApi
 
     private static async Task<IResult> PutAsync(string ws, string campaignId, HttpRequest request, IClusterClient cluster)
     {
-        var (root, error) = await JsonBody.ReadObjectAsync(request);
+        var (root, error) = await RequestBody.ReadObjectAsync(request, request.HttpContext.RequestAborted);
         if (error is not null)
         {
             return error;
@@ -112,7 +112,7 @@ public static class CampaignsApi
 
     private static async Task<IResult> AddProspectsAsync(string ws, string campaignId, HttpRequest request, IClusterClient cluster)
     {
-        var (root, error) = await JsonBody.ReadObjectAsync(request);
+        var (root, error) = await RequestBody.ReadObjectAsync(request, request.HttpContext.RequestAborted);
         if (error is not null)
         {
             return error;

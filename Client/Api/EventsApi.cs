@@ -24,7 +24,7 @@ public static class EventsApi
 
     private static async Task<IResult> PostAsync(string ws, HttpRequest request, IClusterClient cluster, [FromKeyedServices(ClientClock.Key)] TimeProvider clock)
     {
-        var (root, error) = await JsonBody.ReadObjectAsync(request);
+        var (root, error) = await RequestBody.ReadObjectAsync(request, request.HttpContext.RequestAborted);
         if (error is not null)
         {
             return error;

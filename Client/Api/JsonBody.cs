@@ -3,59 +3,12 @@ using System.Text.Json;
 
 namespace OrleansBreaker.Client.Api;
 
-/// <summary>Reads request bodies ourselves, so every malformed input gets a 400 that says what is wrong.</summary>
+/// <summary>
+/// Reads the fields of a request body (<see cref="RequestBody.ReadObjectAsync"/> reads the body), so every
+/// malformed input gets a 400 that says which field is wrong.
+/// </summary>
 public static class JsonBody
 {
-    /// <summary>API.md §2: bodies over 1 MiB answer 413.</summary>
-    public const int MaxBytes = 1024 * 1024;
-
-    /// <summary>The body as a JSON object; <c>Root</c> is null for an empty body.</summary>
-    public static async Task<(JsonDocument? Root, IResult? Error)> ReadObjectAsync(HttpRequest request)
-    {
-        if (request.ContentLength > MaxBytes)
-        {
-            return (null, Problems.TooLarge(MaxBytes));
-        }
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        try
-        {
-            int read;
-            while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
-            {
-                if (buffer.Length + read > MaxBytes)
-                {
-                    return (null, Problems.TooLarge(MaxBytes));
-                }
-                buffer.Write(chunk, 0, read);
-            }
-        }
-        catch (BadHttpRequestException ex)
-        {
-            return (null, ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? Problems.TooLarge(MaxBytes) : Problems.BadRequest(ex.Message));
-        }
-        if (buffer.Length == 0)
-        {
-            return (null, null);
-        }
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(buffer.ToArray(), new JsonDocumentOptions { MaxDepth = 16 });
-        }
-        catch (JsonException ex)
-        {
-            return (null, Problems.BadRequest($"The body is not valid JSON: {ex.Message}"));
-        }
-        if (document.RootElement.ValueKind != JsonValueKind.Object)
-        {
-            var kind = document.RootElement.ValueKind;
-            document.Dispose();
-            return (null, Problems.BadRequest($"The body must be a JSON object, not {Kind(kind)}."));
-        }
-        return (document, null);
-    }
-
     /// <summary>A field-by-field reader of one JSON object that stops at the first problem, naming the field.</summary>
     public sealed class Reader(JsonElement element, string path)
     {
@@ -220,14 +173,6 @@ public static class JsonBody
 
     public static string Describe(JsonElement value) => Problems.Shorten(value.GetRawText());
 
-    private static string Kind(JsonValueKind kind) => kind switch
-    {
-        JsonValueKind.Array => "an array",
-        JsonValueKind.String => "a string",
-        JsonValueKind.Number => "a number",
-        JsonValueKind.True or JsonValueKind.False => "a boolean",
-        _ => "null",
-    };
 }
 
 /// <summary>Enum names as the API writes them; numbers never parse.</summary>

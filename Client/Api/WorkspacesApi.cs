@@ -13,7 +13,7 @@ public static partial class WorkspacesApi
 
     private static async Task<IResult> CreateAsync(HttpRequest request, IClusterClient cluster, ILoggerFactory loggers)
     {
-        var (root, error) = await JsonBody.ReadObjectAsync(request);
+        var (root, error) = await RequestBody.ReadObjectAsync(request, request.HttpContext.RequestAborted);
         if (error is not null)
         {
             return error;

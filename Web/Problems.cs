@@ -1,14 +1,22 @@
-namespace OrleansBreaker.Client.Api;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace OrleansBreaker.Web;
 
 /// <summary>
-/// RFC 9457 answers (API.md §2): <c>application/problem+json</c> with a human-readable <c>detail</c>.
-/// Every one is logged with what was wrong, so a rejected request leaves a line to look at.
+/// RFC 9457 answers (API.md §2), for the REST API and the simulator alike: <c>application/problem+json</c>
+/// with a human-readable <c>detail</c>. Every one is logged with what was wrong, so a rejected request
+/// leaves a line to look at.
 /// </summary>
 public static partial class Problems
 {
-    public const string LogCategory = "OrleansBreaker.Client.Api";
+    public const string LogCategory = "OrleansBreaker.Api";
 
-    public static IResult BadRequest(string detail) => new Problem(StatusCodes.Status400BadRequest, "Invalid request", detail);
+    /// <param name="detail">What was wrong, in words.</param>
+    /// <param name="extensions">Extra members of the problem object (e.g. a provider's own error fields).</param>
+    public static IResult BadRequest(string detail, IDictionary<string, object?>? extensions = null) =>
+        new Problem(StatusCodes.Status400BadRequest, "Invalid request", detail, extensions);
 
     public static IResult Unauthorized(string detail) => new Problem(StatusCodes.Status401Unauthorized, "Unauthorized", detail);
 
@@ -34,7 +42,7 @@ public static partial class Problems
     }
 
     /// <summary>A problem answer that logs itself when written.</summary>
-    private sealed class Problem(int status, string title, string detail) : IResult
+    private sealed class Problem(int status, string title, string detail, IDictionary<string, object?>? extensions = null) : IResult
     {
         public Task ExecuteAsync(HttpContext httpContext)
         {
@@ -44,7 +52,7 @@ public static partial class Problems
             {
                 httpContext.Response.Headers.RetryAfter = "5";
             }
-            return Results.Problem(detail: detail, statusCode: status, title: title).ExecuteAsync(httpContext);
+            return Results.Problem(detail: detail, statusCode: status, title: title, extensions: extensions).ExecuteAsync(httpContext);
         }
     }
 

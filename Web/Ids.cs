@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace OrleansBreaker.Client;
+namespace OrleansBreaker.Web;
 
 /// <summary>Workspace, account, campaign and prospect ids: <c>[A-Za-z0-9_-]{1,64}</c> (API.md §2).</summary>
 public static partial class Ids

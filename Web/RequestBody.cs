@@ -1,16 +1,16 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http;
 
-namespace OrleansBreaker.Simulator;
+namespace OrleansBreaker.Web;
 
-/// <summary>Reads request bodies ourselves, so every malformed input gets a 400 that says what is wrong.</summary>
-internal static partial class JsonBody
+/// <summary>Reads request bodies ourselves, so every malformed input gets a 400 or 413 that says what is wrong.</summary>
+public static class RequestBody
 {
-    /// <summary>Same limit as the REST API (API.md §2).</summary>
+    /// <summary>API.md §2: bodies over 1 MiB answer 413.</summary>
     public const int MaxBytes = 1024 * 1024;
 
-    /// <summary>The body as a JSON object; <c>Root</c> is null for an empty body.</summary>
-    public static async Task<(JsonDocument? Root, IResult? Error)> ReadObjectAsync(HttpRequest request, CancellationToken cancellationToken)
+    /// <summary>The body as a JSON object; <c>Root</c> is null for an empty body, <c>Error</c> the answer to a bad one.</summary>
+    public static async Task<(JsonDocument? Root, IResult? Error)> ReadObjectAsync(HttpRequest request, CancellationToken cancellationToken = default)
     {
         if (request.ContentLength > MaxBytes)
         {
@@ -32,7 +32,7 @@ internal static partial class JsonBody
         }
         catch (BadHttpRequestException ex)
         {
-            return (null, Results.Problem(detail: ex.Message, statusCode: ex.StatusCode, title: "Invalid request"));
+            return (null, ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? Problems.TooLarge(MaxBytes) : Problems.BadRequest(ex.Message));
         }
         if (buffer.Length == 0)
         {
@@ -51,13 +51,17 @@ internal static partial class JsonBody
         {
             var kind = document.RootElement.ValueKind;
             document.Dispose();
-            return (null, Problems.BadRequest($"The body must be a JSON object, not {kind.ToString().ToLowerInvariant()}."));
+            return (null, Problems.BadRequest($"The body must be a JSON object, not {Kind(kind)}."));
         }
         return (document, null);
     }
 
-    public static bool IsValidId(string? id) => id is not null && IdPattern().IsMatch(id);
-
-    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}\\z", RegexOptions.CultureInvariant)]
-    private static partial Regex IdPattern();
+    private static string Kind(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        _ => "null",
+    };
 }
