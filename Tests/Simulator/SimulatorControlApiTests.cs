@@ -2,8 +2,11 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using OrleansBreaker.Simulator;
 using OrleansBreaker.Upstream;
+using OrleansBreaker.Web;
 
 namespace OrleansBreaker.Tests.Simulator;
 
@@ -359,6 +362,51 @@ public sealed class SimulatorControlApiTests(SimulatorFixture sim) : IClassFixtu
         {
             await app.StopAsync();
             await app.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task BadInput_IsLogged_SayingWhatWasWrong()
+    {
+        var app = SimulatorApp.Build(["--urls", "http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:OrleansBreaker=Information"]);
+        var lines = new CapturedLog();
+        app.Services.GetRequiredService<ILoggerFactory>().AddProvider(lines);
+        await app.StartAsync();
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri(app.Urls.Single()) };
+            using var response = await http.PutAsync("/sim/accounts/logged", new StringContent("""{"inMailCredits":-1}""", Encoding.UTF8, "application/json"));
+
+            Assert.Equal(400, (int)response.StatusCode);
+            var line = Assert.Single(lines.Messages, m => m.Category == Problems.LogCategory);
+            Assert.Contains("PUT /sim/accounts/logged", line.Text);
+            Assert.Contains("inMailCredits must be a whole number", line.Text);
+        }
+        finally
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+
+    private sealed class CapturedLog : ILoggerProvider
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<(string Category, string Text)> Messages { get; } = new();
+
+        public ILogger CreateLogger(string categoryName) => new Logger(categoryName, Messages);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Logger(string category, System.Collections.Concurrent.ConcurrentQueue<(string, string)> messages) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+                messages.Enqueue((category, formatter(state, exception)));
         }
     }
 
