@@ -123,10 +123,11 @@ public sealed class PostgresEventLog(NpgsqlDataSource dataSource) : IEventLog
             {
                 await WriteAsync(batch).ConfigureAwait(false);
             }
-            catch (Exception) when (batch.Count > 1)
+            catch (PostgresException) when (batch.Count > 1)
             {
-                // One append's bad event must not fail the others it shared a statement with: alone,
-                // each succeeds or fails on its own events.
+                // The server refused the statement, so nothing of it was stored: one append's bad event
+                // must not fail the others it shared the statement with. Alone, each succeeds or fails on
+                // its own events. (A lost connection is not retried here: the statement may have committed.)
                 foreach (var append in batch)
                 {
                     try
