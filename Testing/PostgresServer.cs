@@ -92,6 +92,11 @@ public sealed class PostgresServer : IAsyncDisposable
             Database = database,
             Username = DbUser,
             Timeout = 5,
+            // Every database has its own pools, which outlive the test that used them: idle connections
+            // are closed within seconds, not Npgsql's default 5 minutes, so a whole run's finished
+            // clusters do not hold the server's connections.
+            ConnectionIdleLifetime = 10,
+            ConnectionPruningInterval = 5,
         }.ConnectionString;
 
     /// <summary>
@@ -399,7 +404,8 @@ public sealed record PostgresServerOptions
     /// <summary>Preload <c>pg_stat_statements</c> (with planning time), to count what a workload costs.</summary>
     public bool TrackStatements { get; init; }
 
-    public int MaxConnections { get; init; } = 300;
+    /// <summary>Room for the parallel test classes' pools (each silo holds two), with headroom.</summary>
+    public int MaxConnections { get; init; } = 500;
 
     /// <summary>PostgreSQL's <c>shared_buffers</c>; null keeps its default.</summary>
     public string? SharedBuffers { get; init; }

@@ -1,3 +1,4 @@
+using Npgsql;
 using OrleansBreaker.Testing;
 
 namespace OrleansBreaker.Benchmarks.Cluster;
@@ -40,8 +41,13 @@ internal sealed class BenchPostgres : IAsyncDisposable
         try
         {
             server.ShutDownAtProcessExit();
-            // Npgsql's pool defaults (100 per pool), as the product runs with a plain connection string.
-            var connectionString = await server.CreateDatabaseAsync("bench");
+            // Npgsql's pool defaults (100 per pool, idle connections kept 5 minutes), as the product runs
+            // with a plain connection string; the tests' server shortens the idle lifetime, undone here.
+            var connectionString = new NpgsqlConnectionStringBuilder(await server.CreateDatabaseAsync("bench"))
+            {
+                ConnectionIdleLifetime = 300,
+                ConnectionPruningInterval = 10,
+            }.ConnectionString;
             var settings = fast ? "fsync=off, synchronous_commit=off, full_page_writes=off (the tests' settings)" : "durable defaults (fsync=on, synchronous_commit=on)";
             reporter.Line($"postgres: running on 127.0.0.1:{server.Port}, deploy/sql applied");
             return new BenchPostgres(connectionString, server,
