@@ -84,20 +84,16 @@ public sealed class PostgresServer : IAsyncDisposable
         }
     }
 
-    public string ConnectionString(string database) =>
-        new NpgsqlConnectionStringBuilder
+    public string ConnectionString(string database)
+    {
+        var builder = new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = Port, Database = database, Username = DbUser, Timeout = 5 };
+        if (_options.IdleConnectionLifetime is { } idle)
         {
-            Host = "127.0.0.1",
-            Port = Port,
-            Database = database,
-            Username = DbUser,
-            Timeout = 5,
-            // Every database has its own pools, which outlive the test that used them: idle connections
-            // are closed within seconds, not Npgsql's default 5 minutes, so a whole run's finished
-            // clusters do not hold the server's connections.
-            ConnectionIdleLifetime = 10,
-            ConnectionPruningInterval = 5,
-        }.ConnectionString;
+            builder.ConnectionIdleLifetime = (int)idle.TotalSeconds;
+            builder.ConnectionPruningInterval = Math.Max(1, (int)idle.TotalSeconds / 2);
+        }
+        return builder.ConnectionString;
+    }
 
     /// <summary>
     /// Creates a database and returns its connection string: a copy of the template carrying the
@@ -406,6 +402,13 @@ public sealed record PostgresServerOptions
 
     /// <summary>Room for the parallel test classes' pools (each silo holds two), with headroom.</summary>
     public int MaxConnections { get; init; } = 500;
+
+    /// <summary>
+    /// How long the connection strings it hands out keep idle pooled connections; null keeps Npgsql's
+    /// default (5 minutes). Every database has its own pools, which outlive the test that used them:
+    /// closed within seconds, a whole run's finished clusters do not hold the server's connections.
+    /// </summary>
+    public TimeSpan? IdleConnectionLifetime { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>PostgreSQL's <c>shared_buffers</c>; null keeps its default.</summary>
     public string? SharedBuffers { get; init; }

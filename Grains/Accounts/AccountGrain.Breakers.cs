@@ -13,7 +13,7 @@ internal sealed partial class AccountGrain
     /// occurrence that falls due while it refreshes its list (docs/benchmarks.md, finding E), and then
     /// the next occurrence, a minute later (Orleans' minimum period), is the retry.
     /// </summary>
-    internal static readonly TimeSpan ResetRetryPeriod = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan ResetRetryPeriod = TimeSpan.FromMinutes(1);
 
     // The reminders this activation registered: unregistering with its handle needs no read of the row first.
     private readonly Dictionary<string, IGrainReminder> _reminderHandles = new(StringComparer.Ordinal);

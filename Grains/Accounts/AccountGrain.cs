@@ -418,13 +418,16 @@ internal sealed partial class AccountGrain(
     private async Task<DispatchResult?> FindLoggedOutcomeAsync(string key)
     {
         var logged = await eventLog.FindByKeyAsync(_workspaceId, _accountId, key);
-        return logged is null ? null : Replay(logged.Kind switch
-        {
-            EventKind.Sent => IntentStatus.Sent,
-            EventKind.Failed => IntentStatus.Failed,
-            _ => IntentStatus.Unknown,
-        }, logged.Reason, logged.At);
+        return logged is null ? null : Replay(OutcomeOf(logged.Kind), logged.Reason, logged.At);
     }
+
+    /// <summary>The outcome a logged event records for its idempotency key.</summary>
+    private static IntentStatus OutcomeOf(EventKind kind) => kind switch
+    {
+        EventKind.Sent => IntentStatus.Sent,
+        EventKind.Failed => IntentStatus.Failed,
+        _ => IntentStatus.Unknown,
+    };
 
     private static DispatchResult Replay(IntentStatus status, Reason reason, DateTimeOffset at) => new()
     {
@@ -565,8 +568,7 @@ internal sealed partial class AccountGrain(
             var logged = await eventLog.FindByKeyAsync(_workspaceId, _accountId, intent.Key, cancellationToken);
             if (logged?.Kind is EventKind.Sent or EventKind.Failed or EventKind.Unknown)
             {
-                var status = logged.Kind switch { EventKind.Sent => IntentStatus.Sent, EventKind.Failed => IntentStatus.Failed, _ => IntentStatus.Unknown };
-                S.Intents[intent.Key] = intent with { Status = status, At = logged.At, Reason = logged.Reason };
+                S.Intents[intent.Key] = intent with { Status = OutcomeOf(logged.Kind), At = logged.At, Reason = logged.Reason };
                 continue;
             }
             // A crash between the intent write and the outcome: LinkedIn may have performed it.

@@ -83,7 +83,9 @@ public sealed class PostgresEventLog(NpgsqlDataSource dataSource) : IEventLog
         }
         if (flush)
         {
-            // On the thread pool: the loop outlives this caller's append and must not run on a grain's scheduler.
+            // On the thread pool, on purpose: the loop outlives this caller's append and serves other
+            // accounts' appends, so it must not run on (or keep alive) the calling grain's scheduler.
+            // The caller awaits its own completion source below, back on its own scheduler.
             _ = Task.Run(FlushAsync, CancellationToken.None);
         }
         // Once queued, the events are written whether or not this caller still waits for them.
@@ -121,7 +123,7 @@ public sealed class PostgresEventLog(NpgsqlDataSource dataSource) : IEventLog
             }
             try
             {
-                await WriteAsync(batch).ConfigureAwait(false);
+                await WriteAsync(batch);
             }
             catch (PostgresException) when (batch.Count > 1)
             {
@@ -132,7 +134,7 @@ public sealed class PostgresEventLog(NpgsqlDataSource dataSource) : IEventLog
                 {
                     try
                     {
-                        await WriteAsync([append]).ConfigureAwait(false);
+                        await WriteAsync([append]);
                     }
                     catch (Exception ex)
                     {
@@ -150,7 +152,7 @@ public sealed class PostgresEventLog(NpgsqlDataSource dataSource) : IEventLog
     private async Task WriteAsync(List<PendingAppend> batch)
     {
         var rows = batch.Count == 1 ? batch[0].Events : [.. batch.SelectMany(a => a.Events)];
-        var seqs = await InsertAsync(rows).ConfigureAwait(false);
+        var seqs = await InsertAsync(rows);
         var next = 0;
         foreach (var append in batch)
         {
@@ -169,7 +171,7 @@ public sealed class PostgresEventLog(NpgsqlDataSource dataSource) : IEventLog
         {
             await using var single = _dataSource.CreateCommand(AppendOneSql);
             AddColumns(single.Parameters, rows[0]);
-            var seq = await single.ExecuteScalarAsync().ConfigureAwait(false)
+            var seq = await single.ExecuteScalarAsync()
                 ?? throw new InvalidOperationException("Appended 1 event but PostgreSQL returned no sequence number.");
             return [(long)seq];
         }
@@ -190,9 +192,9 @@ public sealed class PostgresEventLog(NpgsqlDataSource dataSource) : IEventLog
         p.AddWithValue("source", rows.Select(e => e.Source).ToArray());
 
         var seqs = new List<long>(rows.Length);
-        await using (var reader = await command.ExecuteReaderAsync().ConfigureAwait(false))
+        await using (var reader = await command.ExecuteReaderAsync())
         {
-            while (await reader.ReadAsync().ConfigureAwait(false))
+            while (await reader.ReadAsync())
             {
                 seqs.Add(reader.GetInt64(0));
             }

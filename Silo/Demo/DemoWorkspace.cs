@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OrleansBreaker.Silo.Hosting;
 using OrleansBreaker.Upstream;
 
 namespace OrleansBreaker.Silo.Demo;
@@ -23,7 +24,7 @@ internal sealed partial class DemoWorkspace(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (!await WaitForStartAsync(stoppingToken))
+        if (!await lifetime.WaitAsync(stoppingToken))
         {
             return;
         }
@@ -42,22 +43,6 @@ internal sealed partial class DemoWorkspace(
         catch (Exception ex)
         {
             LogDemoFailed(ex);
-        }
-    }
-
-    private async Task<bool> WaitForStartAsync(CancellationToken stoppingToken)
-    {
-        var started = new TaskCompletionSource();
-        using var registration = lifetime.ApplicationStarted.Register(started.SetResult);
-        using var stopping = stoppingToken.Register(() => started.TrySetCanceled());
-        try
-        {
-            await started.Task;
-            return true;
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
         }
     }
 

@@ -47,7 +47,7 @@ internal sealed partial class MetricsPublisher(
         _ = BreakerMetrics.DispatchOutcomes;
         listener.Start();
 
-        if (!await WaitForStartAsync(stoppingToken))
+        if (!await lifetime.WaitAsync(stoppingToken))
         {
             return;
         }
@@ -118,23 +118,6 @@ internal sealed partial class MetricsPublisher(
                     [.. i.Value.Values.Select(s => new SeriesSnapshot(s.Tags, s.Value))]))
                 .ToList();
             return new MetricsSnapshot(silo.Name, address, DateTimeOffset.UtcNow, instruments);
-        }
-    }
-
-    private async Task<bool> WaitForStartAsync(CancellationToken stoppingToken)
-    {
-        // Grain calls need the silo running; the host reports that once every hosted service started.
-        var started = new TaskCompletionSource();
-        using var registration = lifetime.ApplicationStarted.Register(started.SetResult);
-        using var stopping = stoppingToken.Register(() => started.TrySetCanceled());
-        try
-        {
-            await started.Task;
-            return true;
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
         }
     }
 
