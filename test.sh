@@ -19,5 +19,11 @@ if [ ${#need_packages[@]} -gt 0 ]; then
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${need_packages[@]}" >/dev/null
 fi
+# PostgreSQL refuses to run as root: as root, the tests start it as the unprivileged `postgres` user,
+# which the Debian package normally creates (not when only its server binaries were reinstalled).
+if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then
+    echo "test.sh: creating the unprivileged 'postgres' user the tests run PostgreSQL as"
+    useradd --system --user-group --home-dir /var/lib/postgresql --shell /usr/sbin/nologin postgres
+fi
 
 dotnet test OrleansBreaker.sln -c Release --logger "console;verbosity=normal" "$@"
