@@ -76,3 +76,12 @@ public sealed record ExternalEvent
     [Id(4)] public string? CampaignId { get; init; }
     [Id(5)] public string? Source { get; init; }
 }
+
+/// <summary>What recording an external event did: the campaign an accept or reply was routed to, if any.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansBreaker.ExternalEventResult")]
+public sealed record ExternalEventResult
+{
+    [Id(0)] public string? CampaignId { get; init; }
+    /// <summary>True when the same event had been recorded before: nothing counted twice.</summary>
+    [Id(1)] public bool Duplicate { get; init; }
+}

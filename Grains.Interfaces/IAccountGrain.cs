@@ -20,9 +20,14 @@ public interface IAccountGrain : IGrainWithStringKey
     [Alias("GetView")]
     Task<AccountView> GetViewAsync();
 
-    /// <summary>An action that happened outside our dispatch. A <c>Sent</c> of a tripped action type clears its breaker.</summary>
+    /// <summary>
+    /// An action that happened outside our dispatch. A <c>Sent</c> of a tripped action type clears its breaker;
+    /// an <c>Accepted</c>/<c>Replied</c> is routed to the campaign of the prospect. Refuses (ArgumentException)
+    /// a time in the future beyond the clock skew allowed, or before the account was created. The same event
+    /// recorded twice counts once.
+    /// </summary>
     [Alias("RecordExternal")]
-    Task RecordExternalEventAsync(ExternalEvent evt);
+    Task<ExternalEventResult> RecordExternalEventAsync(ExternalEvent evt);
 }
 
 [Alias("OrleansBreaker.ICampaignGrain")]
@@ -61,13 +66,30 @@ public interface ICampaignGrain : IGrainWithStringKey
     [OneWay, Alias("SafetyModeTripped")]
     Task SafetyModeTrippedAsync(IReadOnlyList<string> prospectIds, DateTimeOffset? resumeAt);
 
-    /// <summary>An accepted invite or a reply reported from outside.</summary>
-    [Alias("RecordProspectEvent")]
-    Task RecordProspectEventAsync(string prospectId, EventKind kind);
+    /// <summary>
+    /// A prospect of this campaign accepted an invite or replied (LinkedIn's outcome feed or POST /events,
+    /// both routed by the account grain). Counted once per prospect, however often it arrives. One-way
+    /// because the account grain calls it while the campaign may be calling the account.
+    /// </summary>
+    [OneWay, Alias("RecordProspectOutcome")]
+    Task RecordProspectOutcomeAsync(string prospectId, EventKind kind, DateTimeOffset at);
 }
 
 public static class GrainKeys
 {
+    /// <summary>
+    /// The idempotency key sent to the provider: scoped by workspace, so that two workspaces' campaigns
+    /// of the same name can never collide at LinkedIn's side. <c>{workspace}/{campaign}/{prospect}/{step}</c>.
+    /// </summary>
+    public static string ProviderKey(string workspaceId, string dispatchKey) => $"{workspaceId}/{dispatchKey}";
+
+    /// <summary>The campaign a provider key names (see <see cref="ProviderKey"/>), or null when it names none.</summary>
+    public static string? CampaignOfProviderKey(string? providerKey)
+    {
+        var parts = providerKey?.Split('/');
+        return parts is { Length: 4 } && parts[1].Length > 0 ? parts[1] : null;
+    }
+
     public static string Scoped(string workspaceId, string id) => $"{workspaceId}/{id}";
 
     public static (string WorkspaceId, string Id) Split(string key)

@@ -140,6 +140,10 @@ internal sealed class MeteredEventLog(IEventLog inner, EventLogMeter meter) : IE
             meter.Record(EventLogMeter.Op.FindByKey, Stopwatch.GetTimestamp() - start);
         }
     }
+
+    // Rare (an accept or reply posted without its campaign): passed through untimed.
+    public Task<EventRecord?> FindLatestSentToProspectAsync(string workspaceId, string accountId, string prospectId, CancellationToken cancellationToken = default) =>
+        meter.Bypass ? Task.FromResult<EventRecord?>(null) : inner.FindLatestSentToProspectAsync(workspaceId, accountId, prospectId, cancellationToken);
 }
 
 /// <summary>

@@ -6,7 +6,7 @@ namespace OrleansBreaker.Client.Api;
 /// <summary>
 /// <c>POST /api/workspaces/{ws}/events</c>: actions that happened outside our dispatch (API.md §3). Every
 /// event is recorded on its account, where a <c>Sent</c> of a tripped action type clears that breaker at
-/// once (BRIEF §4); <c>Accepted</c>/<c>Replied</c> also reach the campaigns of that account holding the prospect.
+/// once (BRIEF §4); the account routes <c>Accepted</c>/<c>Replied</c> to the campaign of the prospect.
 /// </summary>
 public static class EventsApi
 {
@@ -48,54 +48,34 @@ public static class EventsApi
         {
             return AccountsApi.AccountNotFound(evt.AccountId);
         }
-        var campaigns = new List<string>();
-        if (evt.Kind != EventKind.Sent)
+        if (evt.Kind != EventKind.Sent && evt.CampaignId is { } named && await NamedCampaignProblemAsync(cluster, ws, named, evt) is { } notFound)
         {
-            var (holding, notFound) = await CampaignsHoldingAsync(cluster, ws, evt);
-            if (notFound is not null)
-            {
-                return notFound;
-            }
-            campaigns.AddRange(holding);
+            return notFound;
         }
 
-        var at = evt.At ?? clock.GetUtcNow();
-        // Accepted/Replied land in each campaign's own Activity through the campaign grain; the account's
-        // record stays campaign-less so that the Activity tab does not show them twice.
-        await account.RecordExternalEventAsync(new ExternalEvent
+        // The account records the event and routes an accept or reply to its campaign (the one named, else
+        // the one whose delivery to the prospect the account made last): one place, and no fan-out here.
+        var recorded = await account.RecordExternalEventAsync(new ExternalEvent
         {
-            Action = evt.Action, Kind = evt.Kind, At = at, ProspectId = evt.ProspectId, Source = evt.Source,
-            CampaignId = evt.Kind == EventKind.Sent ? evt.CampaignId : null,
+            Action = evt.Action, Kind = evt.Kind, At = evt.At ?? clock.GetUtcNow(), ProspectId = evt.ProspectId, Source = evt.Source,
+            CampaignId = evt.CampaignId,
         });
-        foreach (var campaignId in campaigns)
-        {
-            await cluster.Campaign(ws, campaignId).RecordProspectEventAsync(evt.ProspectId!, evt.Kind);
-        }
+        IReadOnlyList<string> campaigns = evt.Kind != EventKind.Sent && recorded.CampaignId is { } routed ? [routed] : [];
         return Results.Json(new EventAcceptedJson(evt.AccountId, evt.Kind, campaigns), statusCode: StatusCodes.Status202Accepted);
     }
 
-    /// <summary>
-    /// The campaigns of the event's account that hold its prospect: the one named, or every campaign of
-    /// the workspace on that account (read a few at a time). A named campaign must exist and hold the prospect.
-    /// </summary>
-    private static async Task<(IReadOnlyList<string> Campaigns, IResult? NotFound)> CampaignsHoldingAsync(IClusterClient cluster, string ws, EventRequest evt)
+    /// <summary>A campaign named by an accept or reply must exist, be on the event's account and hold the prospect.</summary>
+    private static async Task<IResult?> NamedCampaignProblemAsync(IClusterClient cluster, string ws, string campaignId, EventRequest evt)
     {
-        IReadOnlyList<string> candidates = evt.CampaignId is { } named
-            ? [named]
-            : (await cluster.GetGrain<IWorkspaceGrain>(ws).GetDirectoryAsync()).Campaigns;
-        var found = await Fanout.SelectAsync(candidates, async id =>
+        var campaign = cluster.Campaign(ws, campaignId);
+        var view = await campaign.GetViewAsync();
+        if (!view.Exists)
         {
-            var campaign = cluster.Campaign(ws, id);
-            var view = await campaign.GetViewAsync();
-            return (id, view.Exists, Holds: view.Exists && view.AccountId == evt.AccountId && await campaign.GetProspectAsync(evt.ProspectId!) is not null);
-        });
-        if (evt.CampaignId is { } campaignId && !found[0].Holds)
-        {
-            return ([], found[0].Exists
-                ? Problems.NotFound($"Prospect '{evt.ProspectId}' is not in campaign '{campaignId}' of account '{evt.AccountId}'.")
-                : CampaignsApi.CampaignNotFound(campaignId));
+            return CampaignsApi.CampaignNotFound(campaignId);
         }
-        return ([.. found.Where(f => f.Holds).Select(f => f.id)], null);
+        return view.AccountId == evt.AccountId && await campaign.GetProspectAsync(evt.ProspectId!) is not null
+            ? null
+            : Problems.NotFound($"Prospect '{evt.ProspectId}' is not in campaign '{campaignId}' of account '{evt.AccountId}'.");
     }
 
     private static EventRequest? Read(JsonElement root, out IResult? error)

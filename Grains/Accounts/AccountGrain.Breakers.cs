@@ -93,7 +93,8 @@ internal sealed partial class AccountGrain
         if (reminderName.StartsWith("recheck", StringComparison.Ordinal) && breaker.TrippedAt is { } trippedAt)
         {
             var success = await eventLog.FindSuccessSinceAsync(_workspaceId, _accountId, action, Breaker.EvidenceSince(trippedAt));
-            if (success is not null)
+            // A success dated after now is no evidence yet (BRIEF §7: no future-dated row decides anything).
+            if (success is not null && success.At <= now)
             {
                 await ClearAsync(action, Breaker.ClearOnSuccess(breaker, success.At), $"a successful {action} found in the event log", now);
                 return;

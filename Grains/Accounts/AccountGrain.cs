@@ -34,6 +34,8 @@ internal sealed partial class AccountGrain(
     /// deliveries recorded by another activation or by hand can never leave them drifting.
     /// </summary>
     private static readonly TimeSpan ReconcileEvery = TimeSpan.FromMinutes(10);
+    /// <summary>How far ahead of this server's clock an event reported from outside may be dated (API.md §3).</summary>
+    internal static readonly TimeSpan ExternalClockSkew = TimeSpan.FromMinutes(5);
 
     private string _workspaceId = "";
     private string _accountId = "";
@@ -76,7 +78,8 @@ internal sealed partial class AccountGrain(
 
     /// <summary>
     /// Reads the provider's accepts and replies that followed our deliveries and hands each to its
-    /// campaign (the idempotency key names it). The cursor moves only past what was handed over.
+    /// campaign (the idempotency key names it). The cursor moves only past what was handed over; a
+    /// re-read outcome is harmless, because the campaign counts each prospect's accept and reply once.
     /// </summary>
     private async Task PollOutcomesAsync()
     {
@@ -91,21 +94,28 @@ internal sealed partial class AccountGrain(
         }
         foreach (var outcome in outcomes)
         {
-            var campaignId = outcome.IdempotencyKey?.Split('/')[0];
-            if (campaignId is { Length: > 0 })
-            {
-                try
-                {
-                    await GrainFactory.GetGrain<ICampaignGrain>(GrainKeys.Scoped(_workspaceId, campaignId)).RecordProspectEventAsync(outcome.ProspectId, outcome.Kind);
-                }
-                catch (ArgumentException ex)
-                {
-                    LogOutcomeUnmatched(Key, outcome.ProspectId, ex.Message);
-                }
-            }
+            await RouteOutcomeAsync(GrainKeys.CampaignOfProviderKey(outcome.IdempotencyKey), outcome.ProspectId, outcome.Kind, outcome.At);
             S.OutcomeCursor = Math.Max(S.OutcomeCursor, outcome.Seq);
         }
         await state.WriteStateAsync();
+    }
+
+    /// <summary>
+    /// The one place accepts and replies are routed, whether LinkedIn's feed or <c>POST /events</c> reported
+    /// them: to the campaign named, else to the campaign whose delivery to the prospect this account made
+    /// last. The call is one-way: a campaign awaits this account while it dispatches, so this account must
+    /// never await a campaign.
+    /// </summary>
+    private async Task<string?> RouteOutcomeAsync(string? campaignId, string prospectId, EventKind kind, DateTimeOffset at)
+    {
+        campaignId ??= (await eventLog.FindLatestSentToProspectAsync(_workspaceId, _accountId, prospectId))?.CampaignId;
+        if (campaignId is null)
+        {
+            LogOutcomeUnmatched(Key, prospectId, "no delivery to this prospect from this account is logged");
+            return null;
+        }
+        await GrainFactory.GetGrain<ICampaignGrain>(GrainKeys.Scoped(_workspaceId, campaignId)).RecordProspectOutcomeAsync(prospectId, kind, at);
+        return campaignId;
     }
 
     public async Task<AccountView> ConfigureAsync(AccountSettings settings)
@@ -126,6 +136,7 @@ internal sealed partial class AccountGrain(
         var created = !S.Exists;
         var zoneChanged = zone.Id != _zone.Id;
         S.Exists = true;
+        S.CreatedAt ??= time.GetUtcNow();
         S.TimeZone = zone.Id;
         _zone = zone;
         S.ResetDay = settings.ResetDay ?? S.ResetDay;
@@ -281,21 +292,50 @@ internal sealed partial class AccountGrain(
         return result;
     }
 
-    public async Task RecordExternalEventAsync(ExternalEvent evt)
+    public async Task<ExternalEventResult> RecordExternalEventAsync(ExternalEvent evt)
     {
-        var record = Event(evt.Kind, evt.Action, evt.At) with { CampaignId = evt.CampaignId, ProspectId = evt.ProspectId, Source = evt.Source };
+        var now = time.GetUtcNow();
+        if (evt.At > now + ExternalClockSkew)
+        {
+            throw new ArgumentException(
+                $"at {evt.At.UtcDateTime:O} is in the future: this server's clock says {now.UtcDateTime:O}, and at most {ExternalClockSkew.TotalMinutes:0} minutes of clock skew is allowed.", nameof(evt));
+        }
+        if (S.CreatedAt is { } createdAt && evt.At < createdAt - ExternalClockSkew)
+        {
+            throw new ArgumentException(
+                $"at {evt.At.UtcDateTime:O} is before account {_accountId} was created ({createdAt.UtcDateTime:O}): nothing of it can be recorded.", nameof(evt));
+        }
+        // Within the skew allowed, a time ahead of ours is ours: nothing may be dated after now (BRIEF §7).
+        var at = evt.At > now ? now : evt.At;
+        // The same event posted twice is recorded and counted once: its key is what identifies it.
+        var key = $"external/{evt.Kind}/{evt.Action}/{evt.ProspectId}/{at.UtcTicks}";
+        if (FindInOutbox(key) is not null || await eventLog.FindByKeyAsync(_workspaceId, _accountId, key) is not null)
+        {
+            return new ExternalEventResult { Duplicate = true, CampaignId = evt.CampaignId };
+        }
+        var record = Event(evt.Kind, evt.Action, at) with
+        {
+            CampaignId = evt.Kind == EventKind.Sent ? evt.CampaignId : null,
+            ProspectId = evt.ProspectId, Source = evt.Source, Key = key,
+        };
         await eventLog.AppendAsync([record]);
+        if (evt.Kind is EventKind.Accepted or EventKind.Replied && evt.ProspectId is { } prospectId)
+        {
+            // The account's own record stays campaign-less: the campaign writes the one its Activity shows.
+            return new ExternalEventResult { CampaignId = await RouteOutcomeAsync(evt.CampaignId, prospectId, evt.Kind, at) };
+        }
         if (evt.Kind != EventKind.Sent)
         {
-            return;
+            return new ExternalEventResult();
         }
-        _caps.Add(evt.Action, evt.At);
+        _caps.Add(evt.Action, at);
         var breaker = S.Breaker(evt.Action);
-        var cleared = Breaker.ClearOnSuccess(breaker, evt.At);
+        var cleared = Breaker.ClearOnSuccess(breaker, at);
         if (cleared != breaker)
         {
-            await ClearAsync(evt.Action, cleared, "a successful action reported from outside", time.GetUtcNow());
+            await ClearAsync(evt.Action, cleared, "a successful action reported from outside", now);
         }
+        return new ExternalEventResult { CampaignId = evt.CampaignId };
     }
 
     private ISafetyModeGrain SafetyGrain => GrainFactory.GetGrain<ISafetyModeGrain>(_workspaceId);
@@ -333,7 +373,7 @@ internal sealed partial class AccountGrain(
 
     private async Task<UpstreamVerdict> CallUpstreamAsync(DispatchCommand command)
     {
-        var request = new UpstreamRequest(_accountId, command.Action, command.ProspectId, command.ProfileUrl, command.Key);
+        var request = new UpstreamRequest(_accountId, command.Action, command.ProspectId, command.ProfileUrl, GrainKeys.ProviderKey(_workspaceId, command.Key));
         UpstreamAnswer answer;
         using var timeout = new CancellationTokenSource(options.Value.UpstreamTimeout);
         try
@@ -417,8 +457,28 @@ internal sealed partial class AccountGrain(
 
     private async Task<DispatchResult?> FindLoggedOutcomeAsync(string key)
     {
-        var logged = await eventLog.FindByKeyAsync(_workspaceId, _accountId, key);
+        var logged = await FindOutcomeEventAsync(key, CancellationToken.None);
         return logged is null ? null : Replay(OutcomeOf(logged.Kind), logged.Reason, logged.At);
+    }
+
+    /// <summary>
+    /// The recorded outcome of a key, wherever the account holds it: the events still waiting in its outbox
+    /// (the log refused them for now), then the log. Nothing the account knows about a key may be missed
+    /// by the check that runs before a send.
+    /// </summary>
+    private async Task<EventRecord?> FindOutcomeEventAsync(string key, CancellationToken cancellationToken) =>
+        FindInOutbox(key) ?? await eventLog.FindByKeyAsync(_workspaceId, _accountId, key, cancellationToken);
+
+    private EventRecord? FindInOutbox(string key)
+    {
+        for (var i = S.Outbox.Count - 1; i >= 0; i--)
+        {
+            if (S.Outbox[i].Key == key)
+            {
+                return S.Outbox[i];
+            }
+        }
+        return null;
     }
 
     /// <summary>The outcome a logged event records for its idempotency key.</summary>
@@ -565,7 +625,7 @@ internal sealed partial class AccountGrain(
         {
             // The outcome of the last dispatch before a deactivation is written with the next intent,
             // so a pending intent is usually one whose outcome the log already holds.
-            var logged = await eventLog.FindByKeyAsync(_workspaceId, _accountId, intent.Key, cancellationToken);
+            var logged = await FindOutcomeEventAsync(intent.Key, cancellationToken);
             if (logged?.Kind is EventKind.Sent or EventKind.Failed or EventKind.Unknown)
             {
                 S.Intents[intent.Key] = intent with { Status = OutcomeOf(logged.Kind), At = logged.At, Reason = logged.Reason };
@@ -596,7 +656,9 @@ internal sealed partial class AccountGrain(
         var since = CapWindows.WeekStart(now, _zone).AddDays(-1);
         var delivered = await eventLog.ReadDeliveredSinceAsync(_workspaceId, _accountId, since, cancellationToken);
         var outboxed = S.Outbox.Where(e => e.Kind == EventKind.Sent && e.Action is not null).Select(e => new DeliveredAction(e.Action!.Value, e.At));
-        _caps.Reset(delivered.Concat(outboxed), _zone);
+        // A row dated after now (written to the log by hand, or by a clock gone wrong) decides nothing: it
+        // would hold a cap or push pacing to that date, and a date near the end of time would overflow.
+        _caps.Reset(delivered.Concat(outboxed).Where(d => d.At <= now), _zone);
         _deliveredLoadedAt = now;
         // Pacing survives a move to another silo: the last delivery, wherever it happened, sets the next slot.
         if (_caps.LastAt is { } lastAt)

@@ -22,6 +22,8 @@ public sealed record AccountState
     [Id(9)] public WorkingHours? WorkingHours { get; set; }
     /// <summary>The provider's outcome feed has been read up to here.</summary>
     [Id(10)] public long OutcomeCursor { get; set; }
+    /// <summary>When the account was created here; no event from before it is taken. Null for accounts older than the field.</summary>
+    [Id(11)] public DateTimeOffset? CreatedAt { get; set; }
 
     public BreakerRecord Breaker(ActionType action) => Breakers.GetValueOrDefault(action) ?? BreakerRecord.Closed;
 

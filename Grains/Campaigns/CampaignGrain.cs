@@ -22,6 +22,8 @@ internal sealed partial class CampaignGrain(
     private string _workspaceId = "";
     private string _campaignId = "";
     private IGrainTimer? _timer;
+    // The in-memory state is ahead of storage (a write failed): stored before anything else is done.
+    private bool _unsaved;
 
     private CampaignState S => state.State;
 
@@ -47,7 +49,15 @@ internal sealed partial class CampaignGrain(
         S.AccountId = settings.AccountId;
         S.Steps = [.. settings.Steps];
         S.Active = settings.Active;
-        await state.WriteStateAsync();
+        if (S.Prospects.Values.Any(p => p.StepIndex >= S.Steps.Count))
+        {
+            // Fewer steps than before: those past the new end are done, so that every tick can still read each prospect's step.
+            foreach (var p in S.Prospects.Values.Where(p => p.StepIndex >= S.Steps.Count).ToList())
+            {
+                S.Prospects[p.Id] = ProspectMachine.StepsChanged(p, S.Steps.Count);
+            }
+        }
+        await CommitAsync([]);
         if (created)
         {
             await GrainFactory.GetGrain<IWorkspaceGrain>(_workspaceId).AddCampaignAsync(_campaignId);
@@ -77,7 +87,7 @@ internal sealed partial class CampaignGrain(
         }
         if (added > 0)
         {
-            await state.WriteStateAsync();
+            await CommitAsync([]);
             await UpdateKeepAliveAsync();
         }
         return new AddProspectsResult(added, duplicates);
@@ -96,6 +106,11 @@ internal sealed partial class CampaignGrain(
         if (!S.Exists || !S.Active)
         {
             return 0;
+        }
+        if (_unsaved)
+        {
+            // What the last tick did is not stored yet: store it (with its events) before doing more.
+            await CommitAsync([]);
         }
         await FlushOutboxAsync();
         var now = time.GetUtcNow();
@@ -135,8 +150,7 @@ internal sealed partial class CampaignGrain(
                 break; // the rest would meet the same wall; they stay due for the next tick
             }
         }
-        await state.WriteStateAsync();
-        await AppendAsync(events);
+        await CommitAsync(events);
         return due.Count;
     }
 
@@ -163,7 +177,7 @@ internal sealed partial class CampaignGrain(
         if (woken > 0)
         {
             LogWoken(_campaignId, woken, action);
-            await state.WriteStateAsync();
+            await CommitAsync([]);
         }
     }
 
@@ -181,25 +195,34 @@ internal sealed partial class CampaignGrain(
         }
         if (changed)
         {
-            await state.WriteStateAsync();
+            await CommitAsync([]);
         }
     }
 
-    public async Task RecordProspectEventAsync(string prospectId, EventKind kind)
+    public async Task RecordProspectOutcomeAsync(string prospectId, EventKind kind, DateTimeOffset at)
     {
         if (!S.Prospects.TryGetValue(prospectId, out var p))
         {
-            throw new ArgumentException($"Prospect {prospectId} is not in campaign {_campaignId}.", nameof(prospectId));
+            LogOutcomeUnmatched(_campaignId, prospectId, kind);
+            return;
         }
         var c = S.Counters;
-        S.Counters = kind switch
+        (ProspectRecord? next, CampaignCounters counters) = kind switch
         {
-            EventKind.Accepted => c with { Accepted = c.Accepted + 1 },
-            EventKind.Replied => c with { Replied = c.Replied + 1 },
-            _ => throw new ArgumentException($"Only Accepted and Replied are prospect events, not {kind}.", nameof(kind)),
+            EventKind.Accepted when !p.Accepted => (p with { Accepted = true }, c with { Accepted = c.Accepted + 1 }),
+            EventKind.Replied when !p.Replied => (p with { Replied = true }, c with { Replied = c.Replied + 1 }),
+            EventKind.Accepted or EventKind.Replied => (null, c), // counted already: reported again, or read twice from the feed
+            _ => throw new ArgumentException($"Only Accepted and Replied are prospect outcomes, not {kind}.", nameof(kind)),
         };
-        await state.WriteStateAsync();
-        await AppendAsync([NewEvent(kind, S.Steps[Math.Min(p.StepIndex, S.Steps.Count - 1)].Action, prospectId, time.GetUtcNow())]);
+        if (next is null)
+        {
+            return;
+        }
+        S.Prospects[prospectId] = next;
+        S.Counters = counters;
+        var now = time.GetUtcNow();
+        var action = S.Steps[Math.Min(p.StepIndex, S.Steps.Count - 1)].Action;
+        await CommitAsync([NewEvent(kind, action, prospectId, at > now ? now : at) with { Key = $"{_campaignId}/{prospectId}/{kind}" }]);
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
@@ -228,6 +251,8 @@ internal sealed partial class CampaignGrain(
             BreakerMetrics.Skip(result.Reason);
             events.Add(NewEvent(EventKind.Skipped, action, prospect.Id, now) with
             {
+                // One skip per prospect step per trip, in the log too: a re-appended outbox stores it once.
+                Key = $"{_campaignId}/{prospect.Id}/{prospect.StepIndex}/skip/{result.TripId?.UtcTicks ?? 0}",
                 Reason = result.Reason,
                 ResumeAt = result.ResumeAt,
                 Text = ActivityText.For(EventKind.Skipped, result.Reason, action),
@@ -242,33 +267,49 @@ internal sealed partial class CampaignGrain(
         ProspectId = prospectId, Action = action, Text = ActivityText.For(kind, Reason.None, action),
     };
 
-    private async Task AppendAsync(List<EventRecord> events)
+    /// <summary>
+    /// Stores the state together with the events it produced (they ride in its outbox), then appends them.
+    /// Events and state never part ways: if the write fails, both stay in memory and the next tick stores
+    /// them before dispatching anything; if the grain dies first, both are lost together and the work is
+    /// redone (the account replays what it recorded, a skip is recorded again with the same key). If the
+    /// append fails or the silo dies after the write, the stored outbox is appended later.
+    /// </summary>
+    private async Task CommitAsync(IReadOnlyList<EventRecord> events)
     {
-        if (events.Count == 0)
+        S.Outbox.AddRange(events);
+        try
+        {
+            await state.WriteStateAsync();
+            _unsaved = false;
+        }
+        catch (Exception ex)
+        {
+            _unsaved = true;
+            LogStateNotWritten(_campaignId, S.Outbox.Count, ex);
+            throw;
+        }
+        await FlushOutboxAsync();
+    }
+
+    /// <summary>
+    /// Appends the stored outbox. Emptying it is written with the next state write: until then a reactivation
+    /// appends the same events again, and the log keeps each key once.
+    /// </summary>
+    private async Task FlushOutboxAsync()
+    {
+        if (S.Outbox.Count == 0 || _unsaved)
         {
             return;
         }
         try
         {
-            await eventLog.AppendAsync(events);
+            await eventLog.AppendAsync(S.Outbox);
+            S.Outbox.Clear();
         }
         catch (Exception ex)
         {
-            LogEventLogUnavailable(_campaignId, events.Count, ex);
-            S.Outbox.AddRange(events);
-            await state.WriteStateAsync();
+            LogEventLogUnavailable(_campaignId, S.Outbox.Count, ex);
         }
-    }
-
-    private async Task FlushOutboxAsync()
-    {
-        if (S.Outbox.Count == 0)
-        {
-            return;
-        }
-        await eventLog.AppendAsync(S.Outbox);
-        S.Outbox.Clear();
-        await state.WriteStateAsync();
     }
 
     private bool HasOpenWork => S.Exists && S.Active && S.Prospects.Values.Any(p => p.Status is ProspectStatus.Due or ProspectStatus.Waiting || ProspectMachine.IsRetryableFailure(p));
@@ -344,17 +385,22 @@ internal sealed partial class CampaignGrain(
         };
     }
 
-    private ProspectView ToView(ProspectRecord p) => new()
+    private ProspectView ToView(ProspectRecord p)
     {
-        Id = p.Id,
-        Step = p.StepIndex + 1,
-        Action = p.StepIndex < S.Steps.Count ? S.Steps[p.StepIndex].Action : null,
-        Status = p.Status,
-        Reason = p.Status is ProspectStatus.Done ? Reason.None : p.Reason,
-        ResumeAt = p.ResumeAt,
-        ProfileUrl = p.ProfileUrl,
-        Attempts = p.Attempts,
-    };
+        // A paused campaign moves nobody: that, not what the prospect last waited on, is why it is not moving.
+        var paused = !S.Active && (p.Status is ProspectStatus.Due or ProspectStatus.Waiting || ProspectMachine.IsRetryableFailure(p));
+        return new()
+        {
+            Id = p.Id,
+            Step = p.StepIndex + 1,
+            Action = p.StepIndex < S.Steps.Count ? S.Steps[p.StepIndex].Action : null,
+            Status = paused ? ProspectStatus.Waiting : p.Status,
+            Reason = paused ? Reason.CampaignPaused : p.Status is ProspectStatus.Done ? Reason.None : p.Reason,
+            ResumeAt = paused ? null : p.ResumeAt,
+            ProfileUrl = p.ProfileUrl,
+            Attempts = p.Attempts,
+        };
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {Campaign}: dispatch of {Prospect} failed before reaching LinkedIn; will retry")]
     private partial void LogDispatchFailed(string campaign, string prospect, Exception ex);
@@ -364,6 +410,12 @@ internal sealed partial class CampaignGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {Campaign}: event log unavailable; {Count} events kept in the outbox")]
     private partial void LogEventLogUnavailable(string campaign, int count, Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {Campaign}: state could not be written; it and its {Count} events are kept in memory and written before the next dispatch")]
+    private partial void LogStateNotWritten(string campaign, int count, Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {Campaign}: a {Kind} for {Prospect}, who is not in the campaign, was dropped")]
+    private partial void LogOutcomeUnmatched(string campaign, string prospect, EventKind kind);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {Campaign}: dispatch tick failed")]
     private partial void LogTickFailed(string campaign, Exception ex);

@@ -13,6 +13,10 @@ public sealed record CampaignState
     [Id(3)] public bool Active { get; set; }
     [Id(4)] public Dictionary<string, ProspectRecord> Prospects { get; set; } = new(StringComparer.Ordinal);
     [Id(5)] public CampaignCounters Counters { get; set; } = new(0, 0, 0, 0, 0);
+    /// <summary>
+    /// Events written with the state that produced them, then appended to the log; they stay here until the
+    /// log has them (re-appending is harmless: each carries a key the log stores once).
+    /// </summary>
     [Id(6)] public List<EventRecord> Outbox { get; set; } = [];
 }
 
@@ -35,4 +39,8 @@ public sealed record ProspectRecord
     /// <summary>The breaker trip this step was last skipped for: one skip event per prospect step per trip.</summary>
     [Id(8)] public DateTimeOffset? SkippedTrip { get; init; }
     [Id(9)] public int SkippedStep { get; init; } = -1;
+    /// <summary>The prospect accepted an invite: counted once, however often LinkedIn or the API reports it.</summary>
+    [Id(10)] public bool Accepted { get; init; }
+    /// <summary>The prospect replied: counted once, likewise.</summary>
+    [Id(11)] public bool Replied { get; init; }
 }

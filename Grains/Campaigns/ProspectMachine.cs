@@ -56,10 +56,12 @@ public static class ProspectMachine
         switch (result.Status)
         {
             case DispatchStatus.Sent:
+                // Counted even when replayed: the prospect still stands at this step, so the campaign never
+                // recorded this delivery (its state write was lost, or the call timed out after the send).
                 var next = p.StepIndex + 1;
                 return (next >= steps.Count
                     ? p with { StepIndex = next - 1, Status = ProspectStatus.Done, Reason = Reason.None, ResumeAt = null, WakeAt = null, Attempts = 0 }
-                    : AtStep(p, next, steps, now), new ProspectEffect(CountSent: !result.Replayed, EmitSkip: false, CountFailed: false));
+                    : AtStep(p, next, steps, now), new ProspectEffect(CountSent: true, EmitSkip: false, CountFailed: false));
 
             case DispatchStatus.Skipped:
                 // The step state is preserved: same step, waiting for the breaker. One skip event per trip.
@@ -95,12 +97,25 @@ public static class ProspectMachine
                 return (p with { Status = ProspectStatus.Failed, Reason = Reason.CircuitBreaker, ResumeAt = result.ResumeAt, WakeAt = result.ResumeAt ?? now + SafetyRecheck }, default);
 
             case DispatchStatus.Failed:
-                return (p with { Status = ProspectStatus.Failed, Reason = result.Reason, ResumeAt = null, WakeAt = null }, new ProspectEffect(false, false, CountFailed: !result.Replayed));
+                return (p with { Status = ProspectStatus.Failed, Reason = result.Reason, ResumeAt = null, WakeAt = null }, new ProspectEffect(false, false, CountFailed: true));
 
             default:
                 // Unknown: the send may have happened. Never re-sent automatically; a person decides.
                 return (p with { Status = ProspectStatus.Unknown, Reason = Reason.OutcomeUnknown, ResumeAt = null, WakeAt = null }, default);
         }
+    }
+
+    /// <summary>
+    /// The campaign's steps changed: a prospect whose step no longer exists has walked the whole (shorter)
+    /// sequence and is done; one on a step that still exists keeps its place and its state.
+    /// </summary>
+    public static ProspectRecord StepsChanged(ProspectRecord p, int stepCount)
+    {
+        if (p.StepIndex < stepCount)
+        {
+            return p;
+        }
+        return p with { StepIndex = stepCount - 1, Status = ProspectStatus.Done, Reason = Reason.None, ResumeAt = null, WakeAt = null, Attempts = 0 };
     }
 
     /// <summary>A breaker the prospect waits on cleared: it becomes due again (paced and capped as usual).</summary>

@@ -24,6 +24,12 @@ public interface IEventLog
     /// Only the account grain sets <see cref="EventRecord.Key"/>, and only on final outcomes (Sent, Failed, Unknown).
     /// </summary>
     Task<EventRecord?> FindByKeyAsync(string workspaceId, string accountId, string key, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The newest <see cref="EventKind.Sent"/> of a campaign to this prospect from the account, if any: where an
+    /// accept or reply reported without its campaign belongs.
+    /// </summary>
+    Task<EventRecord?> FindLatestSentToProspectAsync(string workspaceId, string accountId, string prospectId, CancellationToken cancellationToken = default);
 }
 
 /// <summary>One delivered action, as the cap counters need it.</summary>

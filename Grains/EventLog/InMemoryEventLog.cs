@@ -97,6 +97,15 @@ public sealed class InMemoryEventLog : IEventLog
         return Task.FromResult(_byKey.GetValueOrDefault((workspaceId, accountId, key)));
     }
 
+    public Task<EventRecord?> FindLatestSentToProspectAsync(string workspaceId, string accountId, string prospectId, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(Account(workspaceId, accountId)
+                .LastOrDefault(e => e.Kind == EventKind.Sent && e.CampaignId is not null && e.ProspectId == prospectId));
+        }
+    }
+
     private List<EventRecord> Account(string workspaceId, string accountId) =>
         _byAccount.GetValueOrDefault((workspaceId, accountId)) ?? [];
 

@@ -317,6 +317,26 @@ public sealed class PostgresEventLog(NpgsqlDataSource dataSource) : IEventLog
         return rows.Count == 0 ? null : rows[0];
     }
 
+    public async Task<EventRecord?> FindLatestSentToProspectAsync(string workspaceId, string accountId, string prospectId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(workspaceId);
+        ArgumentNullException.ThrowIfNull(accountId);
+        ArgumentNullException.ThrowIfNull(prospectId);
+        // kind = 'Sent' is a literal so that the planner can match the partial index ix_breaker_events_account_prospect.
+        await using var command = _dataSource.CreateCommand($"""
+            SELECT {SelectColumns} FROM breaker_events
+            WHERE workspace_id = @workspace_id AND account_id = @account_id AND prospect_id = @prospect_id
+              AND kind = 'Sent' AND campaign_id IS NOT NULL
+            ORDER BY seq DESC
+            LIMIT 1
+            """);
+        command.Parameters.AddWithValue("workspace_id", workspaceId);
+        command.Parameters.AddWithValue("account_id", accountId);
+        command.Parameters.AddWithValue("prospect_id", prospectId);
+        var rows = await ReadEventsAsync(command, cancellationToken);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
     // Typed parameters: a null must still say its column's type, or PostgreSQL cannot plan the insert.
     private static void AddColumns(NpgsqlParameterCollection p, EventRecord e)
     {

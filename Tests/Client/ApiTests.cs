@@ -207,13 +207,19 @@ public sealed class ApiTests(DashboardFixture fixture)
         var s = await InMailScenario.TripAsync(fixture);
 
         var accepted = await InMailScenario.ExpectAsync(s.Api.PostAsync(s.Path("/events"), DashboardFixture.Raw(
-            $$"""{"accountId":"{{s.AccountId}}","action":"Invite","kind":"Accepted","at":"2026-11-24T10:00:00Z","prospectId":"lead-1","source":"linkedin-sync"}""")), 202);
+            $$"""{"accountId":"{{s.AccountId}}","action":"Invite","kind":"Accepted","at":"2026-11-24T10:00:00Z","prospectId":"lead-1","campaignId":"{{s.CampaignId}}","source":"linkedin-sync"}""")), 202);
         Assert.Equal([s.CampaignId], accepted.GetProperty("campaigns").EnumerateArray().Select(e => e.GetString()));
         await InMailScenario.ExpectAsync(s.Api.PostAsync(s.Path("/events"), DashboardFixture.Json(new
         {
             accountId = s.AccountId, action = "InMail", kind = "Replied", prospectId = "lead-2", campaignId = s.CampaignId,
         })), 202);
 
+        // The account hands them to the campaign one-way: wait for the counters.
+        Assert.True(await Cluster.Scenario.EventuallyAsync(async () =>
+        {
+            var c = (await s.GetAsync($"/campaigns/{s.CampaignId}")).GetProperty("counters");
+            return c.GetProperty("accepted").GetInt32() == 1 && c.GetProperty("replied").GetInt32() == 1;
+        }, TimeSpan.FromSeconds(10)));
         var counters = (await s.GetAsync($"/campaigns/{s.CampaignId}")).GetProperty("counters");
         Assert.Equal(1, counters.GetProperty("accepted").GetInt32());
         Assert.Equal(1, counters.GetProperty("replied").GetInt32());
@@ -221,7 +227,7 @@ public sealed class ApiTests(DashboardFixture fixture)
         var activity = await s.GetAsync($"/campaigns/{s.CampaignId}/activity?kind=Accepted");
         Assert.Equal("lead-1", Assert.Single(activity.GetProperty("items").EnumerateArray()).GetProperty("prospectId").GetString());
 
-        // A prospect no campaign holds is still recorded on the account.
+        // A prospect this account never delivered to is still recorded on the account, and reaches no campaign.
         var nowhere = await InMailScenario.ExpectAsync(s.Api.PostAsync(s.Path("/events"), DashboardFixture.Json(new
         {
             accountId = s.AccountId, action = "Invite", kind = "Accepted", prospectId = "elsewhere",

@@ -21,7 +21,7 @@ public static class TestWorld
 
     public static FakeTimeProvider Time { get; } = new(Start);
     public static SimulatedLinkedIn LinkedIn { get; } = new(Time);
-    public static InMemoryEventLog EventLog { get; } = new();
+    public static FaultyEventLog EventLog { get; } = new(new InMemoryEventLog());
 }
 
 /// <summary>Silo set-up of the embedded default, with the test world's clock, upstream and event log.</summary>

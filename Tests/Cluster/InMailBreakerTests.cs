@@ -148,6 +148,7 @@ public sealed class InMailBreakerTests(ClusterFixture fixture)
     public async Task ExternalSentEvent_OlderThanTheTrip_DoesNotClear()
     {
         await _s.CreateAccountAsync(linkedIn: new SimulatedAccountSettings { InMailCredits = 0 });
+        await Scenario.AdvanceAsync(TimeSpan.FromHours(4), TimeSpan.FromHours(1)); // the event below is from after the account was created
         var inMail = await _s.CreateCampaignAsync("inmail", [ActionType.InMail], 1);
         await Scenario.DrainAsync(inMail);
 

@@ -130,21 +130,45 @@ public sealed class ProspectMachineTests
     }
 
     [Fact]
-    public void Sent_Replayed_AdvancesButDoesNotCount()
+    public void Sent_Replayed_AdvancesAndCounts_BecauseTheCampaignNeverRecordedIt()
     {
         var (next, effect) = ProspectMachine.Apply(Prospect(0), Sent(replayed: true), Steps, Now);
 
         Assert.Equal(1, next.StepIndex);
-        Assert.False(effect.CountSent);
+        Assert.True(effect.CountSent);
     }
 
     [Fact]
-    public void Sent_ReplayedOnTheLastStep_IsDoneWithoutCounting()
+    public void Sent_ReplayedOnTheLastStep_IsDoneAndCounted()
     {
         var (next, effect) = ProspectMachine.Apply(Prospect(2), Sent(replayed: true), Steps, Now);
 
         Assert.Equal(ProspectStatus.Done, next.Status);
-        Assert.False(effect.CountSent);
+        Assert.True(effect.CountSent);
+    }
+
+    [Theory]
+    [InlineData(0, 1)]
+    [InlineData(2, 1)]
+    [InlineData(2, 2)]
+    public void StepsShortened_PastTheNewLastStep_IsDoneOnItsLastStep(int stepIndex, int newCount)
+    {
+        var next = ProspectMachine.StepsChanged(Prospect(stepIndex), newCount);
+
+        Assert.Equal(stepIndex < newCount ? ProspectStatus.Due : ProspectStatus.Done, next.Status);
+        Assert.InRange(next.StepIndex, 0, newCount - 1);
+        if (next.Status == ProspectStatus.Done)
+        {
+            Assert.Null(next.WakeAt); // never looked at again
+        }
+    }
+
+    [Fact]
+    public void StepsShortened_OnAStepThatStillExists_KeepsItsState()
+    {
+        var waiting = Prospect(1) with { Status = ProspectStatus.Waiting, Reason = Reason.CapReached, ResumeAt = Reset, WakeAt = Reset };
+
+        Assert.Same(waiting, ProspectMachine.StepsChanged(waiting, 2));
     }
 
     // ---- Skipped ----
@@ -369,11 +393,11 @@ public sealed class ProspectMachineTests
     }
 
     [Fact]
-    public void Failed_Replayed_DoesNotCountAgain()
+    public void Failed_Replayed_IsCounted_BecauseTheProspectStillStoodAtTheStep()
     {
         var (_, effect) = ProspectMachine.Apply(Prospect(1), new DispatchResult { Status = DispatchStatus.Failed, Reason = Reason.RecipientUnavailable, Replayed = true }, Steps, Now);
 
-        Assert.False(effect.CountFailed);
+        Assert.True(effect.CountFailed);
     }
 
     [Fact]
