@@ -25,6 +25,7 @@ public sealed class EventTrustTests(ClusterFixture fixture)
             // More final intents than the account keeps: "first" is pruned from its intents, its Sent only in the outbox.
             for (var i = 0; i < 12; i++)
             {
+                TestWorld.Time.Advance(TimeSpan.FromSeconds(1)); // later intents are newer: the oldest go first
                 Assert.Equal(DispatchStatus.Sent, (await _s.Account.DispatchAsync(Command($"later-{i}"))).Status);
             }
 
