@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Runtime;
+using Orleans.Storage;
 
 namespace OrleansBreaker.Campaigns;
 
@@ -270,9 +271,10 @@ internal sealed partial class CampaignGrain(
     /// <summary>
     /// Stores the state together with the events it produced (they ride in its outbox), then appends them.
     /// Events and state never part ways: if the write fails, both stay in memory and the next tick stores
-    /// them before dispatching anything; if the grain dies first, both are lost together and the work is
-    /// redone (the account replays what it recorded, a skip is recorded again with the same key). If the
-    /// append fails or the silo dies after the write, the stored outbox is appended later.
+    /// them before dispatching anything; if the grain dies first (or its state turns out stale), both are
+    /// lost together and the work is redone (the account replays what it recorded, a skip is recorded
+    /// again with the same key). If the append fails or the silo dies after the write, the stored outbox
+    /// is appended later.
     /// </summary>
     private async Task CommitAsync(IReadOnlyList<EventRecord> events)
     {
@@ -286,6 +288,12 @@ internal sealed partial class CampaignGrain(
         {
             _unsaved = true;
             LogStateNotWritten(_campaignId, S.Outbox.Count, ex);
+            if (ex is InconsistentStateException)
+            {
+                // Another activation wrote since we read: what we hold is stale and can never be stored.
+                // Drop it with its events; the next activation reads what was stored and redoes the work.
+                DeactivateOnIdle();
+            }
             throw;
         }
         await FlushOutboxAsync();
