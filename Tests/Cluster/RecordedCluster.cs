@@ -85,13 +85,24 @@ public sealed class RecordedClusterFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var builder = new TestClusterBuilder(1);
+        // TCP, not TestingHost's in-memory transport: a test may join the dashboard app to this cluster.
+        builder.Options.ConnectionTransport = ConnectionTransportType.TcpSocket;
         builder.AddSiloBuilderConfigurator<RecordedSiloConfigurator>();
         Cluster = builder.Build();
         await Cluster.DeployAsync();
     }
 
+    private Client.DashboardHost? _dashboard;
+
+    /// <summary>The dashboard app (REST API) joined to this cluster, on <see cref="RecordedWorld.Time"/>; started on first use.</summary>
+    public async Task<Client.DashboardHost> DashboardAsync() => _dashboard ??= await Client.DashboardHost.StartAsync(Cluster, RecordedWorld.Time);
+
     public async Task DisposeAsync()
     {
+        if (_dashboard is not null)
+        {
+            await _dashboard.DisposeAsync();
+        }
         await Cluster.StopAllSilosAsync();
         await Cluster.DisposeAsync();
     }

@@ -91,9 +91,14 @@ public sealed class GatedSiloConfigurator : ISiloConfigurator
 /// <summary>Like <see cref="DurableCluster.StartAsync"/>, with the gated upstream.</summary>
 public static class GatedCluster
 {
-    public static async Task<TestCluster> StartAsync(string connectionString, short silos, string serviceId, string? clusterId = null)
+    public static async Task<TestCluster> StartAsync(string connectionString, short silos, string serviceId, string? clusterId = null, bool tcp = false)
     {
         var builder = new TestClusterBuilder(silos);
+        if (tcp)
+        {
+            // TestingHost's default transport is in-memory; a dashboard joins like any client, over TCP.
+            builder.Options.ConnectionTransport = ConnectionTransportType.TcpSocket;
+        }
         builder.Options.UseTestClusterMembership = false;
         builder.Options.ServiceId = serviceId;
         builder.Options.ClusterId = clusterId ?? "c-" + Guid.NewGuid().ToString("N")[..8];
