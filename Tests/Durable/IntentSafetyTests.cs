@@ -2,6 +2,8 @@ using Npgsql;
 using Orleans.Runtime;
 using Orleans.TestingHost;
 using OrleansBreaker.Campaigns;
+using OrleansBreaker.Client.Auth;
+using OrleansBreaker.Tests.Client;
 using OrleansBreaker.EventLog;
 using OrleansBreaker.Tests.Postgres;
 using OrleansBreaker.Upstream;
@@ -36,9 +38,9 @@ public sealed class IntentSafetyTests : IAsyncLifetime
         }
     }
 
-    private async Task<TestCluster> StartAsync(short silos, string serviceId)
+    private async Task<TestCluster> StartAsync(short silos, string serviceId, bool tcp = false)
     {
-        var cluster = await GatedCluster.StartAsync(_connectionString, silos, serviceId);
+        var cluster = await GatedCluster.StartAsync(_connectionString, silos, serviceId, tcp: tcp);
         _clusters.Add(cluster);
         return cluster;
     }
@@ -86,7 +88,9 @@ public sealed class IntentSafetyTests : IAsyncLifetime
     [Fact]
     public async Task SiloDiesWhileLinkedInIsCalled_TheIntentIsUnknown_NeverReSent_AndShownOnAccountAndProspect()
     {
-        var cluster = await StartAsync(2, "svc-" + Guid.NewGuid().ToString("N")[..8]);
+        var cluster = await StartAsync(2, "svc-" + Guid.NewGuid().ToString("N")[..8], tcp: true);
+        var (key, hash) = ApiKeys.NewWorkspaceKey(_ws);
+        Assert.True(await cluster.GrainFactory.GetGrain<IWorkspaceGrain>(_ws).CreateAsync(hash));
         await Account(cluster).ConfigureAsync(new AccountSettings());
         var campaign = cluster.GrainFactory.GetGrain<ICampaignGrain>(GrainKeys.Scoped(_ws, "msgs"));
         await campaign.ConfigureAsync(new CampaignSettings { AccountId = _accountId, Steps = [new StepDefinition(ActionType.Message)] });
@@ -136,5 +140,13 @@ public sealed class IntentSafetyTests : IAsyncLifetime
         Assert.Single(UpstreamGate.Calls(_accountId));
         Assert.False(DurableSiloConfigurator.LinkedIn.View(_accountId).Calls.ContainsKey(ActionType.Message)); // the held call never got through
         Assert.Equal(1, (await Account(cluster).GetViewAsync()).UnknownIntents);
+
+        // What the user sees through the API, from a dashboard joined to the survivor.
+        await using var dashboard = await DashboardHost.StartAsync(cluster, DurableSiloConfigurator.Time);
+        var api = dashboard.Client(key);
+        var account = await InMailScenario.ExpectAsync(api.GetAsync($"/api/workspaces/{_ws}/accounts/{_accountId}"), 200);
+        Assert.Equal(1, account.GetProperty("unknownIntents").GetInt32());
+        var shown = await InMailScenario.ExpectAsync(api.GetAsync($"/api/workspaces/{_ws}/campaigns/msgs/prospects/lead-1"), 200);
+        Assert.Equal(("Unknown", "OutcomeUnknown"), (shown.GetProperty("status").GetString(), shown.GetProperty("reason").GetString()));
     }
 }
