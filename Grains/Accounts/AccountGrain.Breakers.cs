@@ -85,7 +85,11 @@ internal sealed partial class AccountGrain
             await UnregisterBothAsync(action);
             return;
         }
-        if (Breaker.ResumeDue(breaker, now))
+        // The hourly re-check resumes too (a backstop for a lost reset tick), but only once this
+        // account's jittered instant has passed: otherwise accounts tripped together would all resume
+        // at their shared re-check tick, undoing the stagger.
+        if (Breaker.ResumeDue(breaker, now)
+            && (reminderName == ResetReminder(action) || now >= breaker.ResumeAt + ResetCalendar.Jitter(Key, options.Value.ResetSpread)))
         {
             await ResumeAsync(action, now);
             return;

@@ -210,7 +210,9 @@ internal sealed partial class AccountGrain(
         }
         if (Breaker.Decide(breaker) == BreakerDecision.Skip)
         {
-            return await SkipAsync(command, breaker, now);
+            // A key already dispatched (its campaign lost our answer) gets its recorded outcome, not a
+            // skip that would hide the delivery from the campaign until the breaker resumes.
+            return await FindLoggedOutcomeAsync(key) ?? await SkipAsync(command, breaker, now);
         }
 
         if (now - _deliveredLoadedAt > ReconcileEvery)

@@ -54,10 +54,26 @@ public sealed class InMailBreakerTests(ClusterFixture fixture)
         var inMail = await _s.CreateCampaignAsync("inmail", [ActionType.InMail], 3);
 
         await Scenario.DrainAsync(inMail);
-        // A spurious wake-up (as a retry tick would be) meets the same trip: no new skip events.
-        await inMail.BreakerClearedAsync(_s.AccountId, ActionType.InMail);
-        await Task.Delay(200);
-        await Scenario.DrainAsync(inMail);
+        // A spurious wake-up (as a retry tick would be): the prospects really wake and are dispatched
+        // again, meet the same trip, and wait again without a second skip event.
+        await inMail.BreakerClearedAsync(_s.AccountId, ActionType.InMail); // one-way: wait for it to land
+        Assert.True(await Scenario.EventuallyAsync(async () =>
+        {
+            foreach (var id in new[] { "p1", "p2", "p3" })
+            {
+                if ((await inMail.GetProspectAsync(id))!.Status != ProspectStatus.Due)
+                {
+                    return false;
+                }
+            }
+            return true;
+        }), "the wake-up did not wake the prospects");
+        Assert.Equal(3, await inMail.RunDueAsync());
+        foreach (var id in new[] { "p1", "p2", "p3" })
+        {
+            var again = (await inMail.GetProspectAsync(id))!;
+            Assert.Equal((ProspectStatus.Waiting, Reason.InMailCreditsExhausted), (again.Status, again.Reason));
+        }
 
         var view = await inMail.GetViewAsync();
         Assert.Equal(new CampaignCounters(Sent: 0, Accepted: 0, Replied: 0, Skipped: 3, Failed: 0), view.Counters);

@@ -115,76 +115,7 @@ public sealed class SiloFailureTests : IAsyncLifetime
         return periods;
     }
 
-    [Fact]
-    public async Task KillingSilosRepeatedlyDuringDispatch_NeverDeliversAKeyTwice_AndLosesNoTrip()
-    {
-        var accounts = Enumerable.Range(1, 6).Select(i => $"k{i}-" + Guid.NewGuid().ToString("N")[..6]).ToList();
-        var campaigns = new List<(string Account, ICampaignGrain Campaign)>();
-        foreach (var (accountId, i) in accounts.Select((a, i) => (a, i)))
-        {
-            DurableSiloConfigurator.LinkedIn.Configure(accountId, new SimulatedAccountSettings { InMailCredits = 1 });
-            await Account(accountId).ConfigureAsync(new AccountSettings());
-            campaigns.Add((accountId, await CampaignAsync($"inv{i}", accountId, ActionType.Invite, 12)));
-            campaigns.Add((accountId, await CampaignAsync($"inm{i}", accountId, ActionType.InMail, 4)));
-        }
-
-        using var stop = new CancellationTokenSource();
-        var dispatch = Task.Run(async () =>
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                await Task.WhenAll(campaigns.Select(async c =>
-                {
-                    try { await c.Campaign.RunDueAsync(); } catch (Exception) { /* a silo is dying: the next round retries */ }
-                }));
-            }
-        });
-        for (var kill = 0; kill < 2; kill++)
-        {
-            await Task.Delay(400);
-            var victim = _cluster.Silos[^1];
-            await _cluster.KillSiloAsync(victim);
-            await _cluster.StartAdditionalSiloAsync();
-        }
-        await Task.Delay(500);
-        stop.Cancel();
-        await dispatch;
-
-        // Let everything settle, then finish the work with the surviving cluster.
-        for (var round = 0; round < 10; round++)
-        {
-            foreach (var (_, campaign) in campaigns)
-            {
-                await DurableCluster.RetryAsync(campaign.RunDueAsync);
-            }
-        }
-
-        foreach (var accountId in accounts)
-        {
-            var linkedIn = DurableSiloConfigurator.LinkedIn.View(accountId);
-            Assert.Equal(0, linkedIn.DuplicateKeys);
-            var view = await DurableCluster.RetryAsync(() => Account(accountId).GetViewAsync());
-            Assert.Equal(BreakerState.Open, view.Breakers[ActionType.InMail].State); // the trip survived (or re-armed on the next refusal)
-            Assert.Equal(1, linkedIn.Delivered[ActionType.InMail]);
-        }
-        foreach (var (accountId, campaign) in campaigns)
-        {
-            var view = await DurableCluster.RetryAsync(campaign.GetViewAsync);
-            var statuses = new List<ProspectStatus>();
-            for (var p = 1; p <= view.Prospects; p++)
-            {
-                statuses.Add((await campaign.GetProspectAsync($"{view.Id}-p{p}"))!.Status);
-            }
-            var delivered = DurableSiloConfigurator.LinkedIn.View(accountId).Delivered.GetValueOrDefault(view.Steps[0].Action);
-            var done = statuses.Count(s => s == ProspectStatus.Done);
-            var unknown = statuses.Count(s => s == ProspectStatus.Unknown);
-            Assert.InRange(delivered, done, done + unknown); // every Done was delivered once; an Unknown may or may not have been
-            if (view.Steps[0].Action == ActionType.Invite)
-            {
-                Assert.Equal(12, done + unknown);
-            }
-        }
-    }
+    // KillingSilosRepeatedlyDuringDispatch lives in KillDuringSendTests: it needs the gated upstream to prove its kills land mid-send.
 
     [Fact]
     public async Task RestartingTheWholeCluster_KeepsBreakersCapsIntentsAndWaitingProspects()
