@@ -123,29 +123,59 @@ public sealed class PostgresEventLog(NpgsqlDataSource dataSource) : IEventLog
             }
             try
             {
-                await WriteAsync(batch);
-            }
-            catch (PostgresException) when (batch.Count > 1)
-            {
-                // The server refused the statement, so nothing of it was stored: one append's bad event
-                // must not fail the others it shared the statement with. Alone, each succeeds or fails on
-                // its own events. (A lost connection is not retried here: the statement may have committed.)
-                foreach (var append in batch)
-                {
-                    try
-                    {
-                        await WriteAsync([append]);
-                    }
-                    catch (Exception ex)
-                    {
-                        append.Done.TrySetException(ex);
-                    }
-                }
+                await WriteBatchAsync(batch);
             }
             catch (Exception ex)
             {
-                batch[0].Done.TrySetException(ex);
+                Fail(batch, ex);
             }
+            finally
+            {
+                // Total by construction: whatever was thrown, or not thrown, no caller of this batch is
+                // left waiting (its grain would hang inside its turn). Normally finds nothing to do.
+                if (batch.Exists(a => !a.Done.Task.IsCompleted))
+                {
+                    Fail(batch, new InvalidOperationException("The event log's group commit ended without completing this append."));
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes the batch in one statement. If the server refused it with an error that ended only the
+    /// statement (severity ERROR), nothing of it was stored: one append's bad event must not fail the
+    /// others it shared the statement with, so each is retried alone and succeeds or fails on its own
+    /// events. Anything else (a lost or terminated connection, a timeout, an exhausted pool, a fault of
+    /// ours) fails every append of the batch: the statement may have committed, so a retry here could
+    /// store it twice; the callers keep the events in their outboxes and append them again.
+    /// </summary>
+    private async Task WriteBatchAsync(List<PendingAppend> batch)
+    {
+        try
+        {
+            await WriteAsync(batch);
+        }
+        catch (PostgresException ex) when (batch.Count > 1 && ex.InvariantSeverity == "ERROR")
+        {
+            foreach (var append in batch)
+            {
+                try
+                {
+                    await WriteAsync([append]);
+                }
+                catch (Exception one)
+                {
+                    append.Done.TrySetException(one);
+                }
+            }
+        }
+    }
+
+    private static void Fail(List<PendingAppend> batch, Exception ex)
+    {
+        foreach (var append in batch)
+        {
+            append.Done.TrySetException(ex);
         }
     }
 
