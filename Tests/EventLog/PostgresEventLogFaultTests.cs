@@ -27,10 +27,17 @@ public sealed class PostgresEventLogFaultTests(PostgresDatabaseFixture database)
         var first = scene.Append(0, 8);
         await scene.WaitForBlockedStatementsAsync();
         var queued = scene.Append(8, 60);
-        await scene.TerminateAsync();
-        // The queued appends now go out in shared statements on new connections: cut those too.
-        await scene.WaitForBlockedStatementsAsync();
-        await scene.TerminateAsync();
+        // Cut every connection the log has, again and again: the queued appends go out in shared
+        // statements, on new connections or on pooled ones whose backend is already gone.
+        List<Task<IReadOnlyList<EventRecord>>> appends = [.. first, .. queued];
+        using (var timeout = new CancellationTokenSource(Patience))
+        {
+            while (!appends.All(a => a.IsCompleted) && !timeout.IsCancellationRequested)
+            {
+                await scene.TerminateAsync();
+                await Task.Delay(20);
+            }
+        }
         await scene.ReleaseAsync();
 
         await AssertEveryAppendCompletedAsync(scene, [.. first, .. queued]);
