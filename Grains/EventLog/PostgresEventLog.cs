@@ -232,7 +232,15 @@ public sealed class PostgresEventLog(NpgsqlDataSource dataSource) : IEventLog
         }
         if (Array.IndexOf(stored, null) >= 0)
         {
-            await ReadStoredByKeyAsync(rows, stored);
+            try
+            {
+                await ReadStoredByKeyAsync(rows, stored);
+            }
+            catch (PostgresException ex)
+            {
+                // Not a refusal of the insert, which has committed: it must not be retried row by row.
+                throw new InvalidOperationException("The events were appended, but reading back those whose key was already stored failed.", ex);
+            }
         }
         return [.. stored.Select((e, i) => e ?? throw new InvalidOperationException(
             $"Appended an event with key '{rows[i].Key}' that was neither stored nor found stored."))];
