@@ -46,7 +46,8 @@ public sealed class PostgresEventLogFaultTests(PostgresDatabaseFixture database)
     [Fact]
     public async Task Append_WhenSharedStatementsTimeOut_EveryAppendCompletes()
     {
-        await using var scene = await Scene.StartAsync(database, b => b.CommandTimeout = 1);
+        // Three seconds: long enough for the watcher to see the first statements wait, on a loaded machine too.
+        await using var scene = await Scene.StartAsync(database, b => b.CommandTimeout = 3);
 
         var first = scene.Append(0, 8);
         await scene.WaitForBlockedStatementsAsync();
