@@ -12,6 +12,7 @@ namespace OrleansBreaker.EventLog;
 /// <remarks>
 /// PostgreSQL keeps timestamps to the microsecond, so <see cref="AppendAsync"/> returns the events
 /// as stored: times in UTC, truncated to whole microseconds, equal to what the readers return later.
+/// An event whose outcome key is already stored comes back as the row stored first (IEventLog).
 /// </remarks>
 public sealed class PostgresEventLog(NpgsqlDataSource dataSource) : IEventLog
 {
@@ -114,6 +115,16 @@ public sealed class PostgresEventLog(NpgsqlDataSource dataSource) : IEventLog
     /// that finds no write in flight is written at once, so nothing waits for a timer. Each caller's
     /// events stay contiguous and in order, and each caller's append is atomic on its own.
     /// </summary>
+    /// <remarks>
+    /// Why not Npgsql's own batching. Multiplexing pipelines the commands of many callers over a few
+    /// connections, but each command is still its own transaction and commit; <c>NpgsqlBatch</c> sends
+    /// many statements in one round trip, but they share one implicit transaction (one bad append fails
+    /// them all, as here) and each is planned and executed apart. Measured with 64 concurrent
+    /// single-event appends on a durable PostgreSQL (2 loaded cores, two rounds): this queue 5,000-5,500
+    /// appends/s on at most 4 connections; one INSERT per append 3,000-3,400/s on 64 connections; with
+    /// Multiplexing 1,000-1,900/s on 4 connections, 2,400-3,300/s on 64. One round trip of 64 rows:
+    /// this unnest statement 4.9 ms, an NpgsqlBatch of 64 INSERTs 7.1 ms (4 rows: 1.0 against 1.2 ms).
+    /// </remarks>
     private async Task FlushAsync()
     {
         while (true)
