@@ -125,10 +125,16 @@ public sealed class PostgresServer : IAsyncDisposable
     {
         foreach (var file in SchemaFiles)
         {
-            await RunAsync(Path.Combine(_bindir, "psql"), asOwner: false,
-                "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction",
-                "-h", "127.0.0.1", "-p", Port.ToString(), "-U", DbUser, "-d", database, "-f", file);
+            await ApplySchemaFileAsync(database, file);
         }
+    }
+
+    /// <summary>Applies one SQL file in one transaction, with psql as an operator would (e.g. to build a database at an older version).</summary>
+    public async Task ApplySchemaFileAsync(string database, string file)
+    {
+        await RunAsync(Path.Combine(_bindir, "psql"), asOwner: false,
+            "-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction",
+            "-h", "127.0.0.1", "-p", Port.ToString(), "-U", DbUser, "-d", database, "-f", file);
     }
 
     /// <summary>Starts PostgreSQL on the same data folder and port (after <see cref="StopAsync"/>).</summary>

@@ -7,7 +7,14 @@ namespace OrleansBreaker.EventLog;
 /// </summary>
 public interface IEventLog
 {
-    /// <summary>Appends events atomically (all or none) and returns them with their sequence numbers.</summary>
+    /// <summary>
+    /// Appends events atomically (all or none) and returns them, in the order given, as stored, with
+    /// their sequence numbers. Idempotent for outcomes: an event with an account and a
+    /// <see cref="EventRecord.Key"/> that the log already holds for that account (or that an earlier
+    /// event of the same batch carries) stores nothing new and comes back as the event stored first,
+    /// with its sequence number. So an outcome appended again after a lost acknowledgement, e.g. from
+    /// an outbox, is stored and counted once.
+    /// </summary>
     Task<IReadOnlyList<EventRecord>> AppendAsync(IReadOnlyList<EventRecord> events, CancellationToken cancellationToken = default);
 
     /// <summary>A campaign's events newest first, optionally filtered by kind and reason, paged by sequence number.</summary>
@@ -20,8 +27,9 @@ public interface IEventLog
     Task<IReadOnlyList<DeliveredAction>> ReadDeliveredSinceAsync(string workspaceId, string accountId, DateTimeOffset since, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// The newest event that recorded a final outcome for this idempotency key on the account, if any.
-    /// Only the account grain sets <see cref="EventRecord.Key"/>, and only on final outcomes (Sent, Failed, Unknown).
+    /// The event that recorded the final outcome for this idempotency key on the account, if any: a key
+    /// is stored once per account (see <see cref="AppendAsync"/>). Only the account grain sets
+    /// <see cref="EventRecord.Key"/>, and only on final outcomes (Sent, Failed, Unknown).
     /// </summary>
     Task<EventRecord?> FindByKeyAsync(string workspaceId, string accountId, string key, CancellationToken cancellationToken = default);
 

@@ -12,7 +12,8 @@ public sealed class InMemoryEventLog : IEventLog
     private readonly Lock _gate = new();
     private readonly Dictionary<(string Workspace, string Campaign), List<EventRecord>> _byCampaign = [];
     private readonly Dictionary<(string Workspace, string Account), List<EventRecord>> _byAccount = [];
-    // Read on every dispatch that would send, by every account at once: read without the lock.
+    // Read on every dispatch that would send, by every account at once: read without the lock. Holds
+    // the first event stored under each key: a key is stored once.
     private readonly ConcurrentDictionary<(string Workspace, string Account, string Key), EventRecord> _byKey = new();
     private long _seq;
 
@@ -24,6 +25,14 @@ public sealed class InMemoryEventLog : IEventLog
         {
             for (var i = 0; i < events.Count; i++)
             {
+                // An outcome's key is unique per account, as in the database (deploy/sql/002): appended
+                // again, it stores nothing and answers with the event stored first.
+                var keyed = events[i].AccountId is not null && events[i].Key is not null;
+                if (keyed && _byKey.TryGetValue((events[i].WorkspaceId, events[i].AccountId!, events[i].Key!), out var existing))
+                {
+                    stored[i] = existing;
+                    continue;
+                }
                 var e = stored[i] = events[i] with { Seq = ++_seq };
                 if (e.CampaignId is not null)
                 {
@@ -33,13 +42,9 @@ public sealed class InMemoryEventLog : IEventLog
                 {
                     ListFor(_byAccount, (e.WorkspaceId, e.AccountId)).Add(e);
                 }
-            }
-            // Inside the lock, so that of two appends with one key the later seq is the one kept.
-            foreach (var e in stored)
-            {
-                if (e.AccountId is not null && e.Key is not null)
+                if (keyed)
                 {
-                    _byKey[(e.WorkspaceId, e.AccountId, e.Key)] = e;
+                    _byKey[(e.WorkspaceId, e.AccountId!, e.Key!)] = e;
                 }
             }
         }

@@ -10,8 +10,11 @@ namespace OrleansBreaker.EventLog;
 /// </summary>
 public static class PostgresSchema
 {
-    /// <summary>The <c>breaker_schema_version.version</c> this build needs at least.</summary>
-    public const int ExpectedVersion = 1;
+    /// <summary>
+    /// The <c>breaker_schema_version.version</c> this build needs at least: 2, because appends rely on
+    /// the unique outcome key of <c>deploy/sql/002_unique_event_keys.sql</c> (their ON CONFLICT names it).
+    /// </summary>
+    public const int ExpectedVersion = 2;
 
     private const string HowToApply =
         "Apply deploy/sql: locally `deploy/postgres.sh apply`; elsewhere, for each deploy/sql/*.sql in order, " +

@@ -300,14 +300,13 @@ public abstract class EventLogContractTests
     }
 
     [Fact]
-    public async Task FindByKey_ReturnsNewestEventWithTheKeyOnThatAccount()
+    public async Task FindByKey_ReturnsTheEventStoredWithTheKeyOnThatAccount()
     {
         var key = Unique("key");
         var appended = await Log.AppendAsync(
         [
-            Failed(T0, Reason.UpstreamError) with { Key = key },
-            Sent(T0.AddMinutes(-5)) with { Key = key },                          // newest by seq, not by time
             Sent(T0) with { Key = Unique("key") },
+            Failed(T0, Reason.UpstreamError) with { Key = key },
         ]);
         await Log.AppendAsync(
         [
@@ -316,6 +315,110 @@ public abstract class EventLogContractTests
         ]);
 
         Assert.Equal(appended[1], await Log.FindByKeyAsync(_workspace, _account, key));
+    }
+
+    [Fact]
+    public async Task Append_AnOutcomeWhoseKeyIsStored_StoresNothingAndReturnsTheStoredEvent()
+    {
+        var key = Unique("key");
+        var first = await Log.AppendAsync([Sent(T0) with { Key = key }]);
+
+        // Appended again, as an outbox does after a lost acknowledgement, alone and inside a batch.
+        var again = await Log.AppendAsync([Sent(T0) with { Key = key }]);
+        var batch = await Log.AppendAsync([Skipped(T0, Reason.Pacing), Sent(T0) with { Key = key }, Sent(T0.AddSeconds(1))]);
+
+        Assert.Equal(first, again);
+        Assert.Equal(first[0], batch[1]);
+        Assert.True(batch[0].Seq < batch[2].Seq);
+        Assert.All([batch[0], batch[2]], e => Assert.True(e.Seq > first[0].Seq));
+        var page = await Log.ReadCampaignAsync(_workspace, _campaign, new ActivityQuery());
+        Assert.Equal([batch[2], batch[0], first[0]], page.Items);
+    }
+
+    [Fact]
+    public async Task Append_AKeyAlreadyStoredWithAnotherOutcome_KeepsTheStoredOne()
+    {
+        var key = Unique("key");
+        var unknown = await Log.AppendAsync([Sent(T0) with { Kind = EventKind.Unknown, Reason = Reason.OutcomeUnknown, Key = key }]);
+
+        var sent = await Log.AppendAsync([Sent(T0.AddMinutes(1)) with { Key = key }]);
+
+        Assert.Equal(unknown, sent);
+        Assert.Equal(unknown[0], await Log.FindByKeyAsync(_workspace, _account, key));
+        Assert.Empty(await Log.ReadDeliveredSinceAsync(_workspace, _account, T0));
+    }
+
+    [Fact]
+    public async Task Append_TwoEventsWithOneKeyInOneBatch_StoresTheFirst_AndTheOthersKeepTheirOrder()
+    {
+        var key = Unique("key");
+
+        var appended = await Log.AppendAsync(
+        [
+            Skipped(T0, Reason.Pacing),
+            Sent(T0) with { Key = key },
+            Skipped(T0, Reason.CapReached),
+            Sent(T0.AddSeconds(5)) with { Key = key, ProspectId = "p-2" },
+            Sent(T0) with { Key = Unique("key") },
+        ]);
+
+        Assert.Equal(appended[1], appended[3]);
+        Assert.Equal("p-1", appended[3].ProspectId);
+        var distinct = new[] { appended[0], appended[1], appended[2], appended[4] };
+        Assert.Equal(distinct.Select(e => e.Seq).Order(), distinct.Select(e => e.Seq));
+        Assert.Equal([Reason.Pacing, Reason.None, Reason.CapReached, Reason.None], distinct.Select(e => e.Reason));
+        var page = await Log.ReadCampaignAsync(_workspace, _campaign, new ActivityQuery());
+        Assert.Equal(distinct.Reverse(), page.Items);
+    }
+
+    [Fact]
+    public async Task Append_OneKeyOnAnotherAccountOrWorkspace_IsStoredThereToo()
+    {
+        var key = Unique("key");
+        var mine = await Log.AppendAsync([Sent(T0) with { Key = key }]);
+        var otherAccount = Unique("acc");
+        var otherWorkspace = Unique("ws");
+
+        var theirs = await Log.AppendAsync([Sent(T0) with { Key = key, AccountId = otherAccount }, Sent(T0) with { Key = key, WorkspaceId = otherWorkspace }]);
+
+        Assert.Equal(3, new[] { mine[0].Seq, theirs[0].Seq, theirs[1].Seq }.Distinct().Count());
+        Assert.Equal(theirs[0], await Log.FindByKeyAsync(_workspace, otherAccount, key));
+        Assert.Equal(theirs[1], await Log.FindByKeyAsync(otherWorkspace, _account, key));
+    }
+
+    [Fact]
+    public async Task ReadDeliveredSince_ASentAppendedTwice_CountsOnce()
+    {
+        // The cap counters' source: a delivery re-appended from an outbox must not count twice.
+        var sent = Sent(T0) with { Key = Unique("key") };
+        await Log.AppendAsync([sent]);
+        await Log.AppendAsync([sent]);
+        await Log.AppendAsync([sent, Sent(T0.AddMinutes(1)) with { Key = Unique("key") }]);
+
+        var delivered = await Log.ReadDeliveredSinceAsync(_workspace, _account, T0);
+
+        Assert.Equal([new DeliveredAction(ActionType.Invite, T0), new DeliveredAction(ActionType.Invite, T0.AddMinutes(1))], delivered);
+    }
+
+    [Fact]
+    public async Task ConcurrentAppendsOfOneOutcome_StoreItOnce_AndAllGetItsSeq()
+    {
+        // Many appends at once (the PostgreSQL log writes them together, several statements in flight),
+        // each carrying the same outcome between events of its own.
+        var key = Unique("key");
+        var appends = Enumerable.Range(0, 100).Select(i => Task.Run(() => Log.AppendAsync(
+            [Skipped(T0, Reason.Pacing) with { ProspectId = $"before-{i}" }, Sent(T0) with { Key = key }, Skipped(T0, Reason.Pacing) with { ProspectId = $"after-{i}" }])));
+
+        var results = await Task.WhenAll(appends);
+
+        var outcome = Assert.Single(results.Select(r => r[1]).Distinct());
+        Assert.Equal(outcome, await Log.FindByKeyAsync(_workspace, _account, key));
+        Assert.All(results, r => Assert.True(r[0].Seq < r[2].Seq));
+        Assert.All(results, r => Assert.Equal(($"before-{r[0].ProspectId![7..]}", $"after-{r[0].ProspectId![7..]}"), (r[0].ProspectId, r[2].ProspectId)));
+        var stored = await Log.ReadCampaignAsync(_workspace, _campaign, new ActivityQuery { Limit = 500 });
+        Assert.Equal(201, stored.Items.Count);
+        Assert.Single(stored.Items, e => e.Key == key);
+        Assert.Single(await Log.ReadDeliveredSinceAsync(_workspace, _account, T0));
     }
 
     [Fact]

@@ -106,6 +106,73 @@ public sealed class PostgresSchemaTests
     }
 
     [Fact]
+    public async Task EnsureCurrent_OnADatabaseWithout002_SaysItNeedsTheUniqueKeyVersion()
+    {
+        var (server, database, ds) = await DatabaseAtVersion1Async("v1");
+        await using var _ = ds;
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => PostgresSchema.EnsureCurrentAsync(ds, CancellationToken.None));
+
+        Assert.Equal(2, PostgresSchema.ExpectedVersion);
+        Assert.Contains("at version 1", error.Message);
+        Assert.Contains("needs version 2", error.Message);
+        await server.ApplySchemaAsync(database);
+        await PostgresSchema.EnsureCurrentAsync(ds, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Migration002_OnADatabaseHoldingDuplicateKeys_KeepsTheEarliestOfEach_AndMakesKeysUnique()
+    {
+        var (server, database, ds) = await DatabaseAtVersion1Async("dupes");
+        await using var _ = ds;
+        // What an earlier build could store: an outcome re-appended from an outbox (twice), an outcome
+        // re-appended with another kind, and events without a key, which are never duplicates.
+        await ExecuteAsync(ds, """
+            INSERT INTO breaker_events (at, kind, workspace_id, account_id, action, key, text) VALUES
+                ('2026-03-02T12:00:00Z', 'Sent',    'w', 'a', 'Invite', 'k1', 'first k1'),
+                ('2026-03-02T12:00:00Z', 'Sent',    'w', 'a', 'Invite', 'k1', 'again k1'),
+                ('2026-03-02T12:01:00Z', 'Unknown', 'w', 'a', 'Invite', 'k2', 'first k2'),
+                ('2026-03-02T12:00:00Z', 'Sent',    'w', 'a', 'Invite', 'k1', 'third k1'),
+                ('2026-03-02T12:02:00Z', 'Sent',    'w', 'a', 'Invite', 'k2', 'again k2'),
+                ('2026-03-02T12:00:00Z', 'Sent',    'w', 'b', 'Invite', 'k1', 'k1 on another account'),
+                ('2026-03-02T12:00:00Z', 'Sent',    'v', 'a', 'Invite', 'k1', 'k1 in another workspace'),
+                ('2026-03-02T12:03:00Z', 'Skipped', 'w', 'a', 'Invite', NULL, 'no key'),
+                ('2026-03-02T12:03:00Z', 'Skipped', 'w', 'a', 'Invite', NULL, 'no key')
+            """);
+
+        await server.ApplySchemaAsync(database);
+        await server.ApplySchemaAsync(database);
+
+        Assert.Equal(
+            "first k1,first k2,k1 on another account,k1 in another workspace,no key,no key",
+            await ScalarAsync<string>(ds, "SELECT string_agg(text, ',' ORDER BY seq) FROM breaker_events"));
+        Assert.Equal(2, await ScalarAsync<int>(ds, "SELECT max(version) FROM breaker_schema_version"));
+        await PostgresSchema.EnsureCurrentAsync(ds, CancellationToken.None);
+        // The database itself now refuses a second row for a key; the log answers with the stored one.
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(ds,
+            "INSERT INTO breaker_events (at, kind, workspace_id, account_id, key) VALUES (now(), 'Sent', 'w', 'a', 'k1')"));
+        Assert.Equal(PostgresErrorCodes.UniqueViolation, refused.SqlState);
+        var appended = await new PostgresEventLog(ds).AppendAsync(
+            [new EventRecord { At = DateTimeOffset.UnixEpoch, Kind = EventKind.Sent, WorkspaceId = "w", AccountId = "a", Action = ActionType.Invite, Key = "k1" }]);
+        Assert.Equal("first k1", Assert.Single(appended).Text);
+    }
+
+    [Fact]
+    public async Task Migration002_AppliedAgain_ChangesNothing()
+    {
+        var (server, database, ds) = await DatabaseAtVersion1Async("again002");
+        await using var _ = ds;
+        var file = PostgresServer.SchemaFiles.Single(f => Path.GetFileName(f) == "002_unique_event_keys.sql");
+
+        await server.ApplySchemaFileAsync(database, file);
+        var once = await DescribeAsync(ds);
+        await server.ApplySchemaFileAsync(database, file);
+
+        Assert.Equal(once, await DescribeAsync(ds));
+        Assert.Contains("CREATE UNIQUE INDEX ux_breaker_events_account_key ON public.breaker_events USING btree (workspace_id, account_id, key) WHERE (key IS NOT NULL)", once);
+    }
+
+    [Fact]
     public async Task PostgresScript_StartsAppliesReportsAndStops()
     {
         var data = Path.Combine(Path.GetTempPath(), $"orleansbreaker-script-{Guid.NewGuid():N}");
@@ -157,6 +224,16 @@ public sealed class PostgresSchemaTests
     }
 
     private static Task<PostgresServer> Server() => PostgresServer.SharedAsync();
+
+    /// <summary>A new database with only 001 applied: what a database looked like before 002.</summary>
+    private static async Task<(PostgresServer Server, string Database, NpgsqlDataSource DataSource)> DatabaseAtVersion1Async(string prefix)
+    {
+        var server = await Server();
+        var connectionString = await server.CreateDatabaseAsync(prefix, withSchema: false);
+        var database = new NpgsqlConnectionStringBuilder(connectionString).Database!;
+        await server.ApplySchemaFileAsync(database, PostgresServer.SchemaFiles.Single(f => Path.GetFileName(f) == "001_orleans_schema.sql"));
+        return (server, database, NpgsqlDataSource.Create(connectionString));
+    }
 
     private static async Task<(int ExitCode, string Output)> ScriptAsync(params string[] arguments)
     {
