@@ -41,6 +41,9 @@ internal sealed partial class AccountGrain
     [LoggerMessage(Level = LogLevel.Warning, Message = "Account {Account}: an accept/reply for {Prospect} matched no campaign prospect ({Why})")]
     private partial void LogOutcomeUnmatched(string account, string prospect, string why);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Account {Account}: could not look up {IdempotencyKey} in the event log before a skip; skipped without it")]
+    private partial void LogReplayLookupFailed(string account, string idempotencyKey, Exception ex);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Account {Account}: reminder operation failed; will retry")]
     private partial void LogReminderFailed(string account, Exception ex);
 }

@@ -212,7 +212,7 @@ internal sealed partial class AccountGrain(
         {
             // A key already dispatched (its campaign lost our answer) gets its recorded outcome, not a
             // skip that would hide the delivery from the campaign until the breaker resumes.
-            return await FindLoggedOutcomeAsync(key) ?? await SkipAsync(command, breaker, now);
+            return await FindOutcomeBeforeSkipAsync(key) ?? await SkipAsync(command, breaker, now);
         }
 
         if (now - _deliveredLoadedAt > ReconcileEvery)
@@ -461,6 +461,23 @@ internal sealed partial class AccountGrain(
     {
         var logged = await FindOutcomeEventAsync(key, CancellationToken.None);
         return logged is null ? null : Replay(OutcomeOf(logged.Kind), logged.Reason, logged.At);
+    }
+
+    /// <summary>
+    /// A skip must not hide a delivery its campaign lost the answer to; but a skip sends nothing, so when
+    /// the log cannot be read the skip stands (it is what the account would answer without the lookup).
+    /// </summary>
+    private async Task<DispatchResult?> FindOutcomeBeforeSkipAsync(string key)
+    {
+        try
+        {
+            return await FindLoggedOutcomeAsync(key);
+        }
+        catch (Exception ex)
+        {
+            LogReplayLookupFailed(Key, key, ex);
+            return null;
+        }
     }
 
     /// <summary>

@@ -27,9 +27,11 @@ public interface IEventLog
     Task<IReadOnlyList<DeliveredAction>> ReadDeliveredSinceAsync(string workspaceId, string accountId, DateTimeOffset since, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// The event that recorded the final outcome for this idempotency key on the account, if any: a key
-    /// is stored once per account (see <see cref="AppendAsync"/>). Only the account grain sets
-    /// <see cref="EventRecord.Key"/>, and only on final outcomes (Sent, Failed, Unknown).
+    /// The event stored with this key on the account, if any: a key is stored once per account (see
+    /// <see cref="AppendAsync"/>). The account grain keys a dispatch's final outcome (Sent, Failed, Unknown)
+    /// with its idempotency key, and events posted from outside with a key of their own; campaigns key their
+    /// skips and prospect outcomes with keys of another shape (campaign/prospect/step/skip/..., campaign/prospect/kind),
+    /// so no two kinds of event share a key.
     /// </summary>
     Task<EventRecord?> FindByKeyAsync(string workspaceId, string accountId, string key, CancellationToken cancellationToken = default);
 

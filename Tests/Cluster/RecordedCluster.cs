@@ -59,6 +59,9 @@ public sealed class RecordingEventLog : IEventLog
 
     public Task<EventRecord?> FindByKeyAsync(string workspaceId, string accountId, string key, CancellationToken cancellationToken = default) =>
         _inner.FindByKeyAsync(workspaceId, accountId, key, cancellationToken);
+
+    public Task<EventRecord?> FindLatestSentToProspectAsync(string workspaceId, string accountId, string prospectId, CancellationToken cancellationToken = default) =>
+        _inner.FindLatestSentToProspectAsync(workspaceId, accountId, prospectId, cancellationToken);
 }
 
 /// <summary>The embedded silo of <see cref="EmbeddedSiloConfigurator"/>, on <see cref="RecordedWorld"/>.</summary>

@@ -158,7 +158,7 @@ public sealed class KillDuringSendTests : IAsyncLifetime
         foreach (var request in interrupted)
         {
             Assert.Single(UpstreamGate.Calls(request.AccountId), c => c.Request.IdempotencyKey == request.IdempotencyKey);
-            var campaignId = request.IdempotencyKey.Split('/')[0];
+            var campaignId = GrainKeys.CampaignOfProviderKey(request.IdempotencyKey)!;
             var prospect = await DurableCluster.RetryAsync(() => _cluster.GrainFactory.GetGrain<ICampaignGrain>(GrainKeys.Scoped(_ws, campaignId)).GetProspectAsync(request.ProspectId));
             Assert.True(prospect!.Status is ProspectStatus.Done or ProspectStatus.Unknown || prospect.Reason is Reason.InMailCreditsExhausted,
                 $"{request.IdempotencyKey} was interrupted by a kill and is now {prospect}");

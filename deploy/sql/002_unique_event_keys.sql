@@ -1,7 +1,9 @@
 -- OrleansBreaker schema, version 2, on top of 001: an outcome's idempotency key is unique per account.
 --
--- Why the key is unique. breaker_events.key is set only on a dispatch's final outcome (Sent, Failed,
--- Unknown), and a dispatch has one final outcome. But an append can commit and still be reported as
+-- Why the key is unique. breaker_events.key identifies an event that must be recorded once: a
+-- dispatch's final outcome (Sent, Failed, Unknown: the dispatch key, and a dispatch has one final
+-- outcome), a campaign's skip of a prospect step for one trip, a prospect's accept or reply, an event
+-- posted from outside (the same event posted twice). But an append can commit and still be reported as
 -- failed (the connection or the acknowledgement was lost after the commit), and the account grain
 -- then keeps the outcome in its outbox and appends it again. Without a unique key the Sent is stored
 -- twice and every cap counter that reads the log (ReadDeliveredSinceAsync) counts the delivery twice:
@@ -13,7 +15,9 @@
 --   * Removes the duplicates an earlier build may have stored: of the rows sharing
 --     (workspace_id, account_id, key), the earliest (lowest seq) stays, the later ones go.
 --   * Adds the unique index ux_breaker_events_account_key on (workspace_id, account_id, key) WHERE
---     key IS NOT NULL. Events without a key (skips, trips, external events) are not affected.
+--     key IS NOT NULL. Events without a key (trips, clears, safety mode) are not affected.
+--   * Adds ix_breaker_events_account_prospect: an accept or reply posted without its campaign goes to
+--     the campaign whose delivery to that prospect the account made last (FindLatestSentToProspectAsync).
 --   * Raises breaker_schema_version to 2.
 --
 -- Safe to apply again: the clean-up and the index run only while the index does not exist, so a
@@ -50,6 +54,10 @@ BEGIN
             WHERE key IS NOT NULL;
     END IF;
 END $$;
+
+CREATE INDEX IF NOT EXISTS ix_breaker_events_account_prospect
+    ON breaker_events (workspace_id, account_id, prospect_id, seq DESC)
+    WHERE kind = 'Sent';
 
 -- ---------------------------------------------------------------------------------------------
 -- The version goes last, so a failed apply leaves the old version in place. It never moves down.
