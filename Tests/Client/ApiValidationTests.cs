@@ -99,6 +99,21 @@ public sealed class ApiValidationTests(DashboardFixture fixture)
         Assert.Equal(snapshot, await SnapshotAsync(s));
     }
 
+    [Theory]
+    [InlineData("?kind=")]
+    [InlineData("?reason=")]
+    [InlineData("?kind=&reason=&limit=500")]
+    public async Task EmptyFilterValues_AreAbsent_AsABrowserFormSendsThem(string query)
+    {
+        var s = await InMailScenario.TripAsync(fixture, prospects: 2);
+        var all = await s.GetAsync($"/campaigns/{s.CampaignId}/activity?limit=500");
+
+        var filtered = await s.GetAsync($"/campaigns/{s.CampaignId}/activity{query}");
+
+        Assert.True(all.GetProperty("items").GetArrayLength() > 0);
+        Assert.Equal(all.GetProperty("items").GetRawText(), filtered.GetProperty("items").GetRawText());
+    }
+
     [Fact]
     public async Task BadWorkspaceIds_Are400()
     {
