@@ -65,6 +65,8 @@ public static class BreakerSilo
         {
             // The Orleans Dashboard's grains run in the silos; the client mounts its UI behind the admin key.
             silo.AddDashboard();
+            // Opt-in mutual TLS on the silo and gateway ports (Orleans:Tls; docs/operations.md).
+            silo.UseBreakerTls(configuration);
             silo.Configure<ClusterOptions>(o =>
             {
                 o.ServiceId = host.ServiceId;
