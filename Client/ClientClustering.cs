@@ -13,6 +13,8 @@ public static class ClientClustering
     /// </summary>
     public static IClientBuilder UseBreakerClustering(this IClientBuilder client, IConfiguration configuration)
     {
+        // Opt-in mutual TLS to the gateways, as the silos have it (Orleans:Tls).
+        Auth.ClientTls.UseBreakerTls(client, configuration);
         client.Configure<ClusterOptions>(o =>
         {
             o.ServiceId = configuration["Orleans:ServiceId"] ?? "orleansbreaker";

@@ -53,7 +53,91 @@ public static class RequestBody
             document.Dispose();
             return (null, Problems.BadRequest($"The body must be a JSON object, not {Kind(kind)}."));
         }
+        if (BadText(document.RootElement, "") is { } problem)
+        {
+            document.Dispose();
+            return (null, Problems.BadRequest(problem));
+        }
         return (document, null);
+    }
+
+    /// <summary>
+    /// The first string or property name that is not text we can keep, or null. The JSON parser accepts
+    /// invalid UTF-8 inside strings and escaped lone surrogates (<c>\ud800</c>); they throw only when a
+    /// reader asks for the string, deep in an endpoint (a 500). A NUL is valid JSON but PostgreSQL refuses
+    /// it in text columns, so it would fail at the store. Checked once here for every endpoint.
+    /// </summary>
+    private static string? BadText(JsonElement element, string path)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    if (!TryText(property, out var name))
+                    {
+                        return $"The body holds text that is not valid UTF-8 or UTF-16 (a raw byte such as 0xFF, or an unpaired surrogate escape such as \\ud800) in a property name of {Where(path)}.";
+                    }
+                    var field = path.Length == 0 ? name : $"{path}.{name}";
+                    if (name.Contains('\0'))
+                    {
+                        return $"A property name of {Where(path)} holds a NUL character (\\u0000), which is not allowed in text.";
+                    }
+                    if (BadText(property.Value, field) is { } problem)
+                    {
+                        return problem;
+                    }
+                }
+                return null;
+            case JsonValueKind.Array:
+                var i = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    if (BadText(item, $"{path}[{i++}]") is { } problem)
+                    {
+                        return problem;
+                    }
+                }
+                return null;
+            case JsonValueKind.String:
+                if (!TryText(element, out var text))
+                {
+                    return $"The body holds text that is not valid UTF-8 or UTF-16 (a raw byte such as 0xFF, or an unpaired surrogate escape such as \\ud800) in {Where(path)}.";
+                }
+                return text.Contains('\0') ? $"{Where(path)} holds a NUL character (\\u0000), which is not allowed in text." : null;
+            default:
+                return null;
+        }
+    }
+
+    private static string Where(string path) => path.Length == 0 ? "the body" : Problems.Shorten(path);
+
+    private static bool TryText(JsonProperty property, out string name)
+    {
+        try
+        {
+            name = property.Name;
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            name = "";
+            return false;
+        }
+    }
+
+    private static bool TryText(JsonElement element, out string text)
+    {
+        try
+        {
+            text = element.GetString()!;
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            text = "";
+            return false;
+        }
     }
 
     private static string Kind(JsonValueKind kind) => kind switch

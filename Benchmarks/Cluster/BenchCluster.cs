@@ -31,6 +31,8 @@ public sealed class BenchSiloConfigurator : ISiloConfigurator
             ["Dispatch:AutoDispatch"] = "false",
             ["Dispatch:MinInterval"] = "00:00:00",
             ["Dispatch:MaxJitter"] = "00:00:00",
+            // Replaced below by the world's metered upstream; the choice must still be explicit.
+            ["Upstream:Provider"] = "Simulated",
         };
         if (world.ConnectionString is { } connectionString)
         {

@@ -47,7 +47,14 @@ public static class AccountsApi
                 l.Value.Daily ?? current.Usage[l.Key].DailyCap,
                 l.Value.Weekly ?? current.Usage[l.Key].WeeklyCap)),
         };
-        return Results.Ok(AccountJson.From(await account.ConfigureAsync(settings)));
+        try
+        {
+            return Results.Ok(AccountJson.From(await account.ConfigureAsync(settings)));
+        }
+        catch (SeatTakenException taken)
+        {
+            return Problems.Conflict(taken.Message);
+        }
     }
 
     private static async Task<IResult> ListAsync(string ws, IClusterClient cluster)

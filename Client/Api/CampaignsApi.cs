@@ -218,7 +218,7 @@ public static class ActivityFilter
     {
         result = new ActivityQuery { Limit = CampaignsApi.DefaultActivityLimit };
         problem = "";
-        foreach (var name in new[] { "kind", "reason", "limit", "cursor" })
+        foreach (var name in Names)
         {
             if (query[name].Count > 1)
             {
@@ -265,7 +265,17 @@ public static class ActivityFilter
         return true;
     }
 
-    private static string? Value(IQueryCollection query, string name) => query[name] is { Count: 1 } v ? v[0] : null;
+    /// <summary>
+    /// One parameter's value; an empty one (<c>kind=</c>) is absent, as a browser form sends its "any"
+    /// choice and as API.md says every filter is optional. Anything else unknown stays a 400.
+    /// </summary>
+    private static string? Value(IQueryCollection query, string name) => query[name] is { Count: 1 } v && !string.IsNullOrEmpty(v[0]) ? v[0] : null;
+
+    /// <summary>True when a parameter is given empty, so a page can answer with its address without it.</summary>
+    public static bool HasEmptyValues(IQueryCollection query) =>
+        Names.Any(name => query[name] is { Count: 1 } v && string.IsNullOrEmpty(v[0]));
+
+    private static readonly string[] Names = ["kind", "reason", "limit", "cursor"];
 }
 
 /// <summary>An opaque paging cursor: the event log sequence to continue below, base64url-wrapped.</summary>

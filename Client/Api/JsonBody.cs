@@ -9,6 +9,22 @@ namespace OrleansBreaker.Client.Api;
 /// </summary>
 public static class JsonBody
 {
+    /// <summary>
+    /// ISO-8601 extended format, date and time with an offset (<c>Z</c> or <c>±hh:mm</c>), seconds and
+    /// fractions optional: the shapes RFC 3339 and System.Text.Json write. <c>zzz</c> requires the
+    /// offset, so a local time is refused.
+    /// </summary>
+    private static readonly string[] IsoInstantFormats =
+    [
+        "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", "yyyy-MM-dd'T'HH:mm'Z'",
+        "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", "yyyy-MM-dd'T'HH:mmzzz",
+    ];
+
+    /// <summary>Nothing this service records happened before 1970 or will after 9000; beyond, dates are mistakes or probes.</summary>
+    public static readonly DateTimeOffset EarliestInstant = new(1970, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    public static readonly DateTimeOffset LatestInstant = new(9000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
     /// <summary>A field-by-field reader of one JSON object that stops at the first problem, naming the field.</summary>
     public sealed class Reader(JsonElement element, string path)
     {
@@ -98,7 +114,12 @@ public static class JsonBody
             return null;
         }
 
-        /// <summary>An ISO-8601 instant with its offset (e.g. <c>2026-11-24T11:00:00Z</c>), in UTC.</summary>
+        /// <summary>
+        /// An ISO-8601 instant with its offset (e.g. <c>2026-11-24T11:00:00Z</c>), in UTC. ISO-8601 only:
+        /// a general parser would also take RFC 1123 (<c>Tue, 24 Nov 2026 11:00:00 +00:00</c>) and other
+        /// culture shapes, which API.md does not promise. Bounded so that no later arithmetic on it (a
+        /// cap window, a month to the reset) can overflow.
+        /// </summary>
         public DateTimeOffset? Instant(string name)
         {
             var text = String(name, maxLength: 100);
@@ -106,13 +127,19 @@ public static class JsonBody
             {
                 return null;
             }
-            var hasOffset = text.EndsWith('Z') || text.EndsWith('z') || (text.Length > 6 && text[^6] is '+' or '-' && text[^3] == ':');
-            if (hasOffset && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var at) && text.Contains('T'))
+            // RFC 3339 allows a lower-case 't' and 'z'; 'Z' is UTC (not the machine's zone) by AssumeUniversal.
+            if (!DateTimeOffset.TryParseExact(text.ToUpperInvariant(), IsoInstantFormats, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
             {
-                return at.ToUniversalTime();
+                Fail($"{Field(name)} must be an ISO-8601 instant with its offset, such as 2026-11-24T11:00:00Z, got '{Problems.Shorten(text)}'.");
+                return null;
             }
-            Fail($"{Field(name)} must be an ISO-8601 instant with its offset, such as 2026-11-24T11:00:00Z, got '{Problems.Shorten(text)}'.");
-            return null;
+            var utc = at.ToUniversalTime();
+            if (utc < EarliestInstant || utc > LatestInstant)
+            {
+                Fail($"{Field(name)} must be between {EarliestInstant:yyyy-MM-dd} and {LatestInstant:yyyy-MM-dd}, got '{Problems.Shorten(text)}'.");
+                return null;
+            }
+            return utc;
         }
 
         public JsonElement? Object(string name, bool required = false) => Typed(name, required, JsonValueKind.Object, "an object");

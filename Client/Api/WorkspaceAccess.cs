@@ -5,7 +5,7 @@ namespace OrleansBreaker.Client.Api;
 /// <summary>
 /// The gate of every <c>/api/workspaces/{ws}/...</c> endpoint: ids in the path are valid, and the caller
 /// may touch the workspace. Another workspace answers 404 with the same words as one that does not
-/// exist, whatever it holds (API.md §2).
+/// exist, whatever it holds (API.md §2); so does, for the admin, a workspace never created.
 /// </summary>
 public static class WorkspaceAccess
 {
@@ -24,6 +24,12 @@ public static class WorkspaceAccess
         var workspace = (string)http.GetRouteValue("ws")!;
         var caller = CallerClaims.From(http.User);
         if (caller is null || !caller.CanAccess(workspace))
+        {
+            return WorkspaceNotFound(workspace);
+        }
+        // A workspace key proves its workspace was created; the admin key proves nothing about the path,
+        // and without this check it would fill a directory no key can ever open.
+        if (caller.IsAdmin && !(await http.RequestServices.GetRequiredService<IClusterClient>().GetGrain<IWorkspaceGrain>(workspace).GetDirectoryAsync()).Created)
         {
             return WorkspaceNotFound(workspace);
         }

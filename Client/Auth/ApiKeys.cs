@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 
 namespace OrleansBreaker.Client.Auth;
 
-/// <summary>The admin key (configuration <c>Auth:AdminKey</c>; generated and printed at start when unset).</summary>
+/// <summary>The admin key (configuration <c>Auth:AdminKey</c>; generated, and not shown, at start when unset).</summary>
 public sealed class AuthOptions
 {
     public const string Section = "Auth";
@@ -49,6 +49,41 @@ public sealed class ApiKeys
         }
         _adminHash = Hash(admin);
         _cluster = cluster;
+    }
+
+    /// <summary>
+    /// The shortest admin key accepted: run.sh makes 24 base64url characters from 18 random bytes
+    /// (144 bits), which is plenty for a key checked by hash on every request.
+    /// </summary>
+    public const int MinAdminKeyLength = 24;
+
+    /// <summary>Words of the templates' placeholders (deploy/k8s/secret.example.yaml): such a key was copied, not chosen.</summary>
+    private static readonly string[] PlaceholderWords = ["change-me", "changeme", "change_me", "example", "placeholder", "replace-me", "replaceme"];
+
+    /// <summary>
+    /// Why <paramref name="key"/> cannot be the admin key, or null when it can. The message never
+    /// repeats the key: it goes to the console and the logs.
+    /// </summary>
+    public static string? AdminKeyProblem(string key)
+    {
+        const string Make = "Use at least 24 random characters, e.g. $(head -c 18 /dev/urandom | base64 | tr '+/' '-_') as ./run.sh does.";
+        if (key.Length != key.Trim().Length)
+        {
+            return $"Auth:AdminKey begins or ends with whitespace, which a bearer header cannot carry. {Make}";
+        }
+        if (key.Length < MinAdminKeyLength)
+        {
+            return $"Auth:AdminKey is {key.Length} characters long; the admin key must have at least {MinAdminKeyLength}. {Make}";
+        }
+        if (System.Array.Find(PlaceholderWords, w => key.Contains(w, StringComparison.OrdinalIgnoreCase)) is { } word)
+        {
+            return $"Auth:AdminKey is a placeholder (it contains '{word}'), as in the example files: set a random key. {Make}";
+        }
+        if (key.Distinct().Count() < 10)
+        {
+            return $"Auth:AdminKey has fewer than 10 distinct characters: it is not random. {Make}";
+        }
+        return null;
     }
 
     /// <summary>A new random admin key, for a start without <c>Auth:AdminKey</c>.</summary>

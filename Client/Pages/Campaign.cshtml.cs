@@ -41,6 +41,11 @@ public sealed class CampaignModel : WorkspacePage
                 return Page();
             }
             Query = query with { Limit = PageSize };
+            if (ActivityFilter.HasEmptyValues(Request.Query))
+            {
+                // The filter form's "any" submits kind= or reason=: show the same list at its clean address.
+                return Redirect(PageLink(ActivityCursor.Encode(Query.Before)));
+            }
             var page = await grain.GetActivityAsync(Query);
             Activity = page.Items;
             NextCursor = ActivityCursor.Encode(page.Next);

@@ -133,6 +133,14 @@ internal sealed partial class AccountGrain(
             }
         }
 
+        // One LinkedIn seat, one workspace: the provider knows the account by its id alone. Asked on every
+        // configuration, before anything is written, so an account created before seats were claimed is
+        // claimed by the first workspace that configures it again.
+        if (!await GrainFactory.GetGrain<ISeatGrain>(_accountId).ClaimAsync(_workspaceId))
+        {
+            throw SeatTakenException.For(_accountId);
+        }
+
         var created = !S.Exists;
         var zoneChanged = zone.Id != _zone.Id;
         S.Exists = true;

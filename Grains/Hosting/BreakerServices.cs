@@ -26,7 +26,8 @@ public static class BreakerServices
         services.AddSingleton<Safety.SafetyModeCache>();
         services.AddSingleton<SendThrottle>();
         services.AddSingleton(sp => new SimulatedLinkedIn(sp.GetRequiredKeyedService<TimeProvider>(ClockKey)));
-        if (string.Equals(configuration["Upstream:Provider"], "Http", StringComparison.OrdinalIgnoreCase))
+        // An explicit choice, validated here: anything but a known name stops the start.
+        if (UpstreamProviders.Read(configuration) == UpstreamProvider.Http)
         {
             // One LinkedIn stand-in (or provider) shared by every silo, over HTTP.
             services.AddHttpLinkedInUpstream(configuration);

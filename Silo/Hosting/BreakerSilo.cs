@@ -7,6 +7,7 @@ using Orleans.Configuration;
 using Orleans.Dashboard;
 using OrleansBreaker.Hosting;
 using OrleansBreaker.Silo.Demo;
+using OrleansBreaker.Upstream;
 
 namespace OrleansBreaker.Silo.Hosting;
 
@@ -43,6 +44,14 @@ public static class BreakerSilo
             throw new InvalidOperationException("Invalid configuration: " + string.Join(" ", problems.Select(p => p.ErrorMessage)));
         }
         var host = configuration.GetSection(SiloHostOptions.Section).Get<SiloHostOptions>() ?? new SiloHostOptions();
+        // Outside the simulation profile, only a real provider: an in-process stand-in in production
+        // would report deliveries that never happened.
+        if (UpstreamProviders.Read(configuration) == UpstreamProvider.Simulated && !builder.Environment.IsDevelopment())
+        {
+            throw new InvalidOperationException(
+                $"Upstream:Provider is Simulated in the {builder.Environment.EnvironmentName} environment; the in-process stand-in is for the " +
+                "Development profile only (DOTNET_ENVIRONMENT=Development). Set Upstream__Provider=Http and Upstream__BaseUrl to the provider's URL.");
+        }
 
         builder.Services.AddBreakerServices(configuration);
         builder.Services.AddMetricsPublisher();
@@ -56,6 +65,8 @@ public static class BreakerSilo
         {
             // The Orleans Dashboard's grains run in the silos; the client mounts its UI behind the admin key.
             silo.AddDashboard();
+            // Opt-in mutual TLS on the silo and gateway ports (Orleans:Tls; docs/operations.md).
+            silo.UseBreakerTls(configuration);
             silo.Configure<ClusterOptions>(o =>
             {
                 o.ServiceId = host.ServiceId;

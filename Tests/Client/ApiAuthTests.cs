@@ -97,6 +97,25 @@ public sealed class ApiAuthTests(DashboardFixture fixture)
         Assert.Equal(200, read.Status);
     }
 
+    [Fact]
+    public async Task TheAdminKey_CannotFillAWorkspaceThatWasNeverCreated()
+    {
+        var never = DashboardFixture.NewId("never");
+        var paths = new[] { $"/api/workspaces/{never}/accounts/a1", $"/api/workspaces/{never}/campaigns/c1", $"/api/workspaces/{never}/accounts" };
+
+        var account = await SendAsync(fixture.Admin, HttpMethod.Put, paths[0], """{"timeZone":"UTC"}""");
+        var campaign = await SendAsync(fixture.Admin, HttpMethod.Put, paths[1], """{"accountId":"a1","steps":[{"action":"Invite"}]}""");
+        var list = await SendAsync(fixture.Admin, HttpMethod.Get, paths[2], null);
+
+        Assert.True(account.Status == 404, account.Body);
+        Assert.Contains($"Workspace '{never}' not found", Detail(account.Body), StringComparison.Ordinal);
+        Assert.True(campaign.Status == 404, campaign.Body);
+        Assert.True(list.Status == 404, list.Body);
+        // Nothing was created behind the 404: neither the account grain nor the workspace's directory.
+        Assert.False((await fixture.Grains.GetGrain<IAccountGrain>(GrainKeys.Scoped(never, "a1")).GetViewAsync()).Exists);
+        Assert.Empty((await fixture.Grains.GetGrain<IWorkspaceGrain>(never).GetDirectoryAsync()).Accounts);
+    }
+
     private static async Task AssertUnchangedAsync(InMailScenario s)
     {
         var account = await s.GetAsync($"/accounts/{s.AccountId}");

@@ -38,6 +38,18 @@ public sealed class ApiValidationTests(DashboardFixture fixture)
         { "unknown action type in event", "POST", "/events", """{"accountId":"{account}","action":"Teleport","kind":"Sent"}""", "action must be one of" },
         { "event time without offset", "POST", "/events", """{"accountId":"{account}","action":"InMail","kind":"Sent","at":"2026-11-24T12:00:00"}""", "ISO-8601" },
         { "event time not a time", "POST", "/events", """{"accountId":"{account}","action":"InMail","kind":"Sent","at":"yesterday"}""", "ISO-8601" },
+        { "event time in RFC 1123", "POST", "/events", """{"accountId":"{account}","action":"InMail","kind":"Sent","at":"Tue, 24 Nov 2026 11:00:00 GMT"}""", "ISO-8601" },
+        { "event time in RFC 1123 with an offset", "POST", "/events", """{"accountId":"{account}","action":"InMail","kind":"Sent","at":"Tue, 24 Nov 2026 11:00:00 +00:00"}""", "ISO-8601" },
+        { "event time with a named month", "POST", "/events", """{"accountId":"{account}","action":"InMail","kind":"Sent","at":"24 Nov 2026T11:00:00Z"}""", "ISO-8601" },
+        { "event time at the end of time", "POST", "/events", """{"accountId":"{account}","action":"InMail","kind":"Sent","at":"9999-12-31T23:59:59Z"}""", "between" },
+        { "event time past the end of time in UTC", "POST", "/events", """{"accountId":"{account}","action":"InMail","kind":"Sent","at":"9999-12-31T23:59:59-01:00"}""", "ISO-8601" },
+        { "lone surrogate in a value", "PUT", "/accounts/{account}", """{"timeZone":"\ud800"}""", "UTF" },
+        { "lone low surrogate in a value", "POST", "/events", """{"accountId":"{account}","action":"InMail","kind":"Sent","source":"crm\udc00"}""", "UTF" },
+        { "escaped surrogate in a property name", "PUT", "/accounts/{account}", """{"\ud800":"UTC"}""", "UTF" },
+        { "escaped surrogate in a nested property name", "PUT", "/accounts/{account}", """{"limits":{"In\udbffMail":{"daily":1}}}""", "UTF" },
+        { "NUL in a free-text field", "POST", "/events", """{"accountId":"{account}","action":"InMail","kind":"Sent","source":"crm\u0000"}""", "NUL" },
+        { "NUL in a profile URL", "POST", "/campaigns/{campaign}/prospects", """{"prospects":[{"id":"nul-1","profileUrl":"https://www.linkedin.com/in/a\u0000b"}]}""", "NUL" },
+        { "NUL in a time zone", "PUT", "/accounts/{account}", """{"timeZone":"UTC\u0000"}""", "NUL" },
         { "reply without prospect", "POST", "/events", """{"accountId":"{account}","action":"InMail","kind":"Replied"}""", "prospectId is required" },
         { "paging: limit 0", "GET", "/campaigns/{campaign}/activity?limit=0", null, "limit must be" },
         { "paging: limit too big", "GET", "/campaigns/{campaign}/activity?limit=100000", null, "limit must be" },
@@ -63,6 +75,43 @@ public sealed class ApiValidationTests(DashboardFixture fixture)
         Assert.True(problem.GetProperty("detail").GetString()!.Contains(detailContains, StringComparison.Ordinal),
             $"{what}: detail '{problem.GetProperty("detail").GetString()}' should mention '{detailContains}'");
         Assert.Equal(before, await SnapshotAsync(s));
+    }
+
+    [Theory]
+    [InlineData("PUT", "/accounts/{account}", "{\"timeZone\":\"", "\"}")]
+    [InlineData("POST", "/events", "{\"accountId\":\"{account}\",\"action\":\"InMail\",\"kind\":\"Sent\",\"source\":\"", "\"}")]
+    [InlineData("POST", "/campaigns/{campaign}/prospects", "{\"prospects\":[{\"id\":\"p1\",\"profileUrl\":\"https://www.linkedin.com/in/", "\"}]}")]
+    [InlineData("PUT", "/accounts/{account}", "{\"", "\":\"UTC\"}")]
+    public async Task InvalidUtf8InABody_Is400_AndChangesNothing(string method, string path, string before, string after)
+    {
+        var s = await InMailScenario.TripAsync(fixture, prospects: 1);
+        var snapshot = await SnapshotAsync(s);
+        path = path.Replace("{account}", s.AccountId).Replace("{campaign}", s.CampaignId);
+        // A raw 0xFF (never valid in UTF-8) and a truncated two-byte sequence inside a string.
+        byte[] body = [.. Encoding.UTF8.GetBytes(before.Replace("{account}", s.AccountId)), 0xFF, 0xC3, .. Encoding.UTF8.GetBytes(after)];
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+
+        using var request = new HttpRequestMessage(new HttpMethod(method), s.Path(path)) { Content = content };
+        var problem = await ProblemAssert.IsProblemAsync(await s.Api.SendAsync(request), 400);
+
+        Assert.Contains("UTF-8", problem.GetProperty("detail").GetString()!, StringComparison.Ordinal);
+        Assert.Equal(snapshot, await SnapshotAsync(s));
+    }
+
+    [Theory]
+    [InlineData("?kind=")]
+    [InlineData("?reason=")]
+    [InlineData("?kind=&reason=&limit=500")]
+    public async Task EmptyFilterValues_AreAbsent_AsABrowserFormSendsThem(string query)
+    {
+        var s = await InMailScenario.TripAsync(fixture, prospects: 2);
+        var all = await s.GetAsync($"/campaigns/{s.CampaignId}/activity?limit=500");
+
+        var filtered = await s.GetAsync($"/campaigns/{s.CampaignId}/activity{query}");
+
+        Assert.True(all.GetProperty("items").GetArrayLength() > 0);
+        Assert.Equal(all.GetProperty("items").GetRawText(), filtered.GetProperty("items").GetRawText());
     }
 
     [Fact]

@@ -69,6 +69,18 @@ public sealed class Browser : IDisposable
         Assert.StartsWith(pathPrefix, PathAndQuery);
     }
 
+    /// <summary>Clicks and waits until the page that the click navigates to is exactly <paramref name="pathAndQuery"/>.</summary>
+    public void ClickAndWaitFor(string css, string pathAndQuery)
+    {
+        Find(css).Click();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (PathAndQuery != pathAndQuery && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(50);
+        }
+        Assert.Equal(pathAndQuery, PathAndQuery);
+    }
+
     /// <summary>Saves <c>{test}-{n}-{step}.png</c> and returns its path.</summary>
     public string Screenshot(string step)
     {

@@ -61,6 +61,18 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture, ITestOutputH
             Assert.Equal(3, rows.Count);
             Assert.All(rows, r => Assert.Equal("Skipped: account InMail credits exhausted", r.FindElement(By.CssSelector(".text")).Text));
 
+            // The form's "any" choices submit empty values: they mean no filter, never a 400.
+            var campaignPage = $"/w/{s.Workspace}/campaigns/{s.CampaignId}";
+            browser.Find("#filter-kind option[value='']").Click();
+            browser.ClickAndWaitFor("#activity-filter button[type=submit]", $"{campaignPage}?tab=activity&reason=InMailCreditsExhausted");
+            browser.Screenshot("activity-any-kind");
+            Assert.Empty(browser.FindAll("#filter-error"));
+            Assert.True(browser.FindAll("#activity .activity-row").Count >= rows.Count);
+            browser.Find("#filter-reason option[value='']").Click();
+            browser.ClickAndWaitFor("#activity-filter button[type=submit]", $"{campaignPage}?tab=activity");
+            Assert.Empty(browser.FindAll("#filter-error"));
+            Assert.True(browser.FindAll("#activity .activity-row").Count >= rows.Count);
+
             // A waiting prospect says why it waits and until when.
             browser.ClickAndWait("#activity .activity-row .prospect-link", $"/w/{s.Workspace}/campaigns/{s.CampaignId}/prospects/");
             browser.Screenshot("prospect");

@@ -34,6 +34,7 @@ public sealed class EmbeddedSiloConfigurator : ISiloConfigurator
         {
             ["Dispatch:AutoDispatch"] = "false",
             ["Dispatch:OutcomePollInterval"] = "00:00:00.200",
+            ["Upstream:Provider"] = "Simulated",
         }).Build();
         siloBuilder.Services.AddBreakerServices(configuration);
         siloBuilder.Services.AddKeyedSingleton<TimeProvider>(BreakerServices.ClockKey, TestWorld.Time);

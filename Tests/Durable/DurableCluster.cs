@@ -34,6 +34,7 @@ public sealed class DurableSiloConfigurator : ISiloConfigurator
             ["Storage:Provider"] = "Postgres",
             ["Storage:ConnectionString"] = connectionString,
             ["Dispatch:AutoDispatch"] = "false",
+            ["Upstream:Provider"] = "Simulated",
         };
         // A test may override dispatch settings (e.g. turn the campaigns' own timers on).
         foreach (var (key, value) in siloBuilder.Configuration.GetSection(DispatchOverrides).AsEnumerable(makePathsRelative: true))

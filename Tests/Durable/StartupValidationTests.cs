@@ -5,7 +5,7 @@ using OrleansBreaker.Tests.Postgres;
 
 namespace OrleansBreaker.Tests.Durable;
 
-/// <summary>A silo pointed at a wrong database stops at start with a message a person can act on.</summary>
+/// <summary>A silo pointed at a wrong database, or at no real LinkedIn, stops at start with a message a person can act on.</summary>
 public sealed class StartupValidationTests
 {
     private static HostApplicationBuilder SiloBuilder(string? connectionString)
@@ -17,6 +17,8 @@ public sealed class StartupValidationTests
             ["Storage:ConnectionString"] = connectionString,
             ["Orleans:SiloPort"] = FreePort().ToString(),
             ["Orleans:GatewayPort"] = FreePort().ToString(),
+            ["Upstream:Provider"] = "Http",
+            ["Upstream:BaseUrl"] = "http://127.0.0.1:5090",
         });
         return builder;
     }
@@ -28,6 +30,65 @@ public sealed class StartupValidationTests
         var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
         return port;
+    }
+
+    /// <summary>The silo as <c>dotnet OrleansBreaker.Silo.dll</c> builds it: the shipped appsettings files, in an environment.</summary>
+    private static HostApplicationBuilder ShippedProfile(string environment, Dictionary<string, string?>? overrides = null)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = environment });
+        var silo = Path.Combine(PostgresServer.RepoRoot, "Silo");
+        builder.Configuration.AddJsonFile(Path.Combine(silo, "appsettings.json"), optional: false);
+        builder.Configuration.AddJsonFile(Path.Combine(silo, $"appsettings.{environment}.json"), optional: true);
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Orleans:SiloPort"] = FreePort().ToString(),
+            ["Orleans:GatewayPort"] = FreePort().ToString(),
+            ["Orleans:PrimarySiloPort"] = FreePort().ToString(),
+        });
+        if (overrides is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(overrides);
+        }
+        return builder;
+    }
+
+    [Fact]
+    public void TheProductionProfile_WithoutAProvider_RefusesToStart()
+    {
+        var ex = Assert.Throws<InvalidOperationException>(() => ShippedProfile("Production").AddBreakerSilo());
+
+        Assert.Contains("Upstream:Provider is not set", ex.Message);
+        Assert.Contains("Http", ex.Message);
+    }
+
+    [Fact]
+    public void TheProductionProfile_RefusesTheSimulatedLinkedIn()
+    {
+        var ex = Assert.Throws<InvalidOperationException>(() =>
+            ShippedProfile("Production", new() { ["Upstream:Provider"] = "Simulated" }).AddBreakerSilo());
+
+        Assert.Contains("Simulated", ex.Message);
+        Assert.Contains("Development", ex.Message);
+    }
+
+    [Fact]
+    public async Task TheProductionProfile_WithHttpButNoBaseUrl_RefusesToStart()
+    {
+        using var host = ShippedProfile("Production", new() { ["Upstream:Provider"] = "Http" }).AddBreakerSilo().Build();
+
+        var ex = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains("Upstream:BaseUrl is empty", ex.Message);
+    }
+
+    [Fact]
+    public void TheDevelopmentProfile_ChoosesTheSimulatedLinkedInExplicitly()
+    {
+        var builder = ShippedProfile("Development");
+
+        Assert.Equal("Simulated", builder.Configuration["Upstream:Provider"]);
+        builder.AddBreakerSilo();
+        Assert.Contains(builder.Services, d => d.ServiceType == typeof(OrleansBreaker.Upstream.ILinkedInUpstream));
     }
 
     [Fact]

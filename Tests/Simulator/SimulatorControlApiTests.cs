@@ -279,6 +279,8 @@ public sealed class SimulatorControlApiTests(SimulatorFixture sim) : IClassFixtu
     [InlineData("""{"acceptRate":1.5}""", "acceptRate must be a number from 0 to 1")]
     [InlineData("""{"replyRate":-0.1}""", "replyRate must be a number from 0 to 1")]
     [InlineData("""{"inmailCredit":5}""", "Unknown field 'inmailCredit'")]
+    [InlineData("""{"unreachableRecipients":["\ud800"]}""", "UTF")]
+    [InlineData("""{"\udc00":5}""", "UTF")]
     public async Task BadInput_Is400ProblemJson_WithADetailThatSaysWhatIsWrong(string body, string detail)
     {
         await sim.ConfigureAsync(_id, """{"inMailCredits":9}""");
@@ -326,6 +328,7 @@ public sealed class SimulatorControlApiTests(SimulatorFixture sim) : IClassFixtu
     [InlineData("""{"action":"Invite","prospectId":"p1"}""", "idempotencyKey is required")]
     [InlineData("""{"action":"Invite","prospectId":"p1","idempotencyKey":""}""", "idempotencyKey must be a string")]
     [InlineData("""{"action":"Invite",""", "not valid JSON")]
+    [InlineData("""{"action":"Invite","prospectId":"p1","idempotencyKey":"k\ud800"}""", "UTF")]
     [InlineData("", "The body is empty")]
     public async Task BadProviderRequest_Is400ProblemJson_AndIsNotCountedAsACall(string body, string detail)
     {
@@ -333,6 +336,23 @@ public sealed class SimulatorControlApiTests(SimulatorFixture sim) : IClassFixtu
 
         await AssertProblemAsync(response, 400, detail);
         Assert.Empty((await sim.AccountAsync(_id)).GetProperty("calls").EnumerateObject());
+    }
+
+    [Theory]
+    [InlineData("/sim/accounts/{id}", "PUT", "{\"inMailCredits\":1,\"unreachableRecipients\":[\"", "\"]}")]
+    [InlineData("/v1/accounts/{id}/actions", "POST", "{\"action\":\"Invite\",\"prospectId\":\"p1\",\"idempotencyKey\":\"", "\"}")]
+    public async Task InvalidUtf8InABody_Is400ProblemJson_AndChangesNothing(string path, string method, string start, string end)
+    {
+        await sim.ConfigureAsync(_id, """{"inMailCredits":9}""");
+        var content = new ByteArrayContent([.. Encoding.UTF8.GetBytes(start), 0xFF, .. Encoding.UTF8.GetBytes(end)]);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+
+        using var response = await sim.Http.SendAsync(new HttpRequestMessage(new HttpMethod(method), path.Replace("{id}", _id)) { Content = content });
+
+        await AssertProblemAsync(response, 400, "UTF-8");
+        var account = await sim.AccountAsync(_id);
+        Assert.Empty(account.GetProperty("calls").EnumerateObject());
+        Assert.Equal(9, account.GetProperty("inMailCredits").GetInt32());
     }
 
     [Fact]

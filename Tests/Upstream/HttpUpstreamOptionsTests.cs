@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using OrleansBreaker.Hosting;
 using OrleansBreaker.Upstream;
 
 namespace OrleansBreaker.Tests.Upstream;
@@ -42,6 +43,44 @@ public sealed class HttpUpstreamOptionsTests
         Assert.IsType<HttpLinkedInUpstream>(Assert.Single(host.Services.GetServices<ILinkedInUpstream>()));
         Assert.Equal(new Uri(baseUri), host.Services.GetRequiredService<IOptions<HttpUpstreamOptions>>().Value.GetBaseUri());
     }
+
+    [Theory]
+    [InlineData(null, "Upstream:Provider is not set")]
+    [InlineData("", "Upstream:Provider is not set")]
+    [InlineData("Htpp", "Upstream:Provider 'Htpp' is not one of Simulated, Http")]
+    [InlineData("Real", "Upstream:Provider 'Real' is not one of Simulated, Http")]
+    [InlineData("1", "Upstream:Provider '1' is not one of Simulated, Http")]
+    public void AnUnknownOrMissingProvider_FailsTheStart_NamingTheValidValues(string? provider, string message)
+    {
+        var services = new ServiceCollection();
+
+        var error = Assert.Throws<InvalidOperationException>(() => services.AddBreakerServices(Settings(provider, "http://127.0.0.1:5090")));
+
+        Assert.Contains(message, error.Message);
+    }
+
+    [Theory]
+    [InlineData("Simulated", typeof(SimulatedLinkedIn))]
+    [InlineData("simulated", typeof(SimulatedLinkedIn))]
+    [InlineData("Http", typeof(HttpLinkedInUpstream))]
+    [InlineData("HTTP", typeof(HttpLinkedInUpstream))]
+    public void TheProviderIsTheOneNamed_CaseInsensitive(string provider, Type upstream)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+
+        services.AddBreakerServices(Settings(provider, "http://127.0.0.1:5090"));
+        using var provided = services.BuildServiceProvider();
+
+        Assert.IsType(upstream, Assert.Single(provided.GetServices<ILinkedInUpstream>()));
+    }
+
+    private static IConfiguration Settings(string? provider, string? baseUrl) =>
+        new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Upstream:Provider"] = provider,
+            ["Upstream:BaseUrl"] = baseUrl,
+        }).Build();
 
     private static IConfiguration Configuration(string? baseUrl) =>
         new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Upstream:BaseUrl"] = baseUrl }).Build();
