@@ -24,6 +24,7 @@ public sealed class AutoDispatchSiloConfigurator : ISiloConfigurator
         siloBuilder.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = ResponseTimeout);
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
+            ["Upstream:Provider"] = "Simulated",
             ["Dispatch:AutoDispatch"] = "true",
             ["Dispatch:CampaignTick"] = "00:00:00.050",
             ["Dispatch:OutcomePollInterval"] = "00:00:00.050",
