@@ -1,11 +1,7 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 using Orleans.TestingHost;
-using OrleansBreaker.EventLog;
 using OrleansBreaker.Hosting;
-using OrleansBreaker.Silo.Hosting;
-using OrleansBreaker.Upstream;
 
 namespace OrleansBreaker.Tests.Cluster;
 
@@ -20,44 +16,19 @@ public sealed class AutoDispatchSiloConfigurator : ISiloConfigurator
 
     public void Configure(ISiloBuilder siloBuilder)
     {
-        siloBuilder.UseBreakerMemoryStorage();
+        new EmbeddedSiloConfigurator().Configure(siloBuilder);
         siloBuilder.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = ResponseTimeout);
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        siloBuilder.Services.PostConfigure<DispatchOptions>(o =>
         {
-            ["Upstream:Provider"] = "Simulated",
-            ["Dispatch:AutoDispatch"] = "true",
-            ["Dispatch:CampaignTick"] = "00:00:00.050",
-            ["Dispatch:OutcomePollInterval"] = "00:00:00.050",
-        }).Build();
-        siloBuilder.Services.AddBreakerServices(configuration);
-        siloBuilder.Services.AddKeyedSingleton<TimeProvider>(BreakerServices.ClockKey, TestWorld.Time);
-        siloBuilder.Services.AddSingleton(TestWorld.LinkedIn);
-        siloBuilder.Services.AddSingleton<ILinkedInUpstream>(TestWorld.LinkedIn);
-        siloBuilder.Services.AddSingleton<IEventLog>(TestWorld.EventLog);
+            o.AutoDispatch = true;
+            o.CampaignTick = TimeSpan.FromMilliseconds(50);
+            o.OutcomePollInterval = TimeSpan.FromMilliseconds(50);
+        });
     }
 }
 
 /// <summary>One single-silo cluster with automatic dispatch, for the "AutoDispatch" collection.</summary>
-public sealed class AutoDispatchFixture : IAsyncLifetime
-{
-    public TestCluster Cluster { get; private set; } = null!;
-
-    public IGrainFactory Grains => Cluster.GrainFactory;
-
-    public async Task InitializeAsync()
-    {
-        var builder = new TestClusterBuilder(1);
-        builder.AddSiloBuilderConfigurator<AutoDispatchSiloConfigurator>();
-        Cluster = builder.Build();
-        await Cluster.DeployAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Cluster.StopAllSilosAsync();
-        await Cluster.DisposeAsync();
-    }
-}
+public sealed class AutoDispatchFixture : SingleSiloFixture<AutoDispatchSiloConfigurator>;
 
 [CollectionDefinition(Name)]
 public sealed class AutoDispatchCollection : ICollectionFixture<AutoDispatchFixture>

@@ -44,8 +44,8 @@ public sealed class EmbeddedSiloConfigurator : ISiloConfigurator
     }
 }
 
-/// <summary>One single-silo cluster for the whole "Cluster" collection.</summary>
-public sealed class ClusterFixture : IAsyncLifetime
+/// <summary>One single-silo cluster built by <typeparamref name="TConfigurator"/>, shared by a collection.</summary>
+public abstract class SingleSiloFixture<TConfigurator> : IAsyncLifetime where TConfigurator : ISiloConfigurator, new()
 {
     public TestCluster Cluster { get; private set; } = null!;
 
@@ -54,7 +54,7 @@ public sealed class ClusterFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var builder = new TestClusterBuilder(1);
-        builder.AddSiloBuilderConfigurator<EmbeddedSiloConfigurator>();
+        builder.AddSiloBuilderConfigurator<TConfigurator>();
         Cluster = builder.Build();
         await Cluster.DeployAsync();
     }
@@ -65,6 +65,9 @@ public sealed class ClusterFixture : IAsyncLifetime
         await Cluster.DisposeAsync();
     }
 }
+
+/// <summary>One single-silo cluster for the whole "Cluster" collection.</summary>
+public sealed class ClusterFixture : SingleSiloFixture<EmbeddedSiloConfigurator>;
 
 [CollectionDefinition(Name)]
 public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
