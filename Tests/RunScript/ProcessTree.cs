@@ -1,23 +1,21 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 
 namespace OrleansBreaker.Tests.RunScript;
 
 /// <summary>Linux processes as <c>/proc</c> shows them, and signals by pid or process group.</summary>
-public static class ProcessTree
+public static partial class ProcessTree
 {
     public const int SigKill = 9;
     public const int SigTerm = 15;
+    public const int SigStop = 19;
 
-    /// <summary>Sends a signal (through kill(1)); a negative pid names a process group. A process already gone is not an error.</summary>
-    public static void Signal(int pid, int signal)
-    {
-        var start = new ProcessStartInfo("kill") { RedirectStandardError = true, RedirectStandardOutput = true };
-        start.ArgumentList.Add("-" + signal.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        start.ArgumentList.Add("--");
-        start.ArgumentList.Add(pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        using var process = Process.Start(start)!;
-        process.WaitForExit();
-    }
+    // libc's kill(2): a minimal CI image may lack the kill(1) program (procps).
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+
+    /// <summary>Sends a signal; a negative pid names a process group. A process already gone is not an error.</summary>
+    public static void Signal(int pid, int signal) => _ = Kill(pid, signal);
 
     /// <summary>Alive: it exists and is not a zombie waiting for its parent (or for an init that never reaps).</summary>
     public static bool IsAlive(int pid) => Stat(pid) is { } stat && stat.State != 'Z' && stat.State != 'X';

@@ -93,7 +93,7 @@ public sealed class RunScriptTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public async Task Postgres_run_keeps_the_workspace_key_across_a_hard_kill_reuses_its_stale_server_and_a_SIGTERM_stops_everything()
+    public async Task Postgres_run_keeps_the_workspace_key_across_a_hard_kill_reuses_its_stale_server_and_a_SIGTERM_stops_everything_even_a_frozen_silo()
     {
         var ports = Ports(1, postgres: true);
         await AssertPortsFreeAsync(ports);
@@ -109,7 +109,7 @@ public sealed class RunScriptTests(ITestOutputHelper output) : IDisposable
             Assert.True(first.PostmasterPid() is { } stale && ProcessTree.IsAlive(stale), "PostgreSQL should outlive a hard kill of run.sh");
         }
 
-        await using var second = RunScript.Start(Environment(), "--postgres");
+        await using var second = RunScript.Start(Environment(("RUN_STOP_TIMEOUT", "10")), "--postgres");
         await second.WaitHealthyAsync(_http);
         Assert.Contains("reusing it", second.Output, StringComparison.Ordinal);
         using (var workspace = new Api(key))
@@ -118,7 +118,12 @@ public sealed class RunScriptTests(ITestOutputHelper output) : IDisposable
             Assert.Contains(accounts["items"]!.AsArray(), a => a!["id"]!.GetValue<string>() == "rs-pg-a1");
         }
         var started = second.Descendants();
+        // A silo that cannot stop in time (frozen with SIGSTOP, as a starved machine would keep it from
+        // running): run.sh kills it after RUN_STOP_TIMEOUT and still stops PostgreSQL.
+        var silo = started.Single(p => p.Value.Contains("OrleansBreaker.Silo.dll", StringComparison.Ordinal)).Key;
+        ProcessTree.Signal(silo, ProcessTree.SigStop);
         await StopAndAssertReleasedAsync(second, started, ports);
+        Assert.Contains("did not stop within 10s; killing it", second.Output, StringComparison.Ordinal);
     }
 
     [Fact]
