@@ -100,7 +100,10 @@ public sealed class RunScriptTests(ITestOutputHelper output) : IDisposable
         string key;
         await using (var first = RunScript.Start(Environment(), "--postgres"))
         {
+            using var watcher = new CommandLineWatcher(first.Pid);
             await first.WaitHealthyAsync(_http);
+            await Eventually.HoldsAsync(() => first.Output.Contains("Ctrl-C stops everything", StringComparison.Ordinal), TimeSpan.FromMinutes(1), () => first.Tail());
+            watcher.AssertNeverSaw(_adminKey);
             using var admin = new Api(_adminKey);
             (key, _) = await DispatchOneAsync(admin, "rs-durable", "rs-pg-a1");
             // Killed hard, as a closed terminal or an OOM kill would: PostgreSQL of .data/pg stays behind.
