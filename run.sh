@@ -30,6 +30,7 @@ if [ "$silos" -gt 1 ] && [ "$postgres" -eq 0 ]; then
     postgres=1
 fi
 stop_timeout=${RUN_STOP_TIMEOUT:-30}
+[[ "$stop_timeout" =~ ^[0-9]+$ ]] || { echo "run.sh: RUN_STOP_TIMEOUT takes a number of seconds" >&2; exit 2; }
 
 # The simulation profile: demo workspace, fast 24/7 pacing (Silo/appsettings.Development.json).
 export DOTNET_ENVIRONMENT=${DOTNET_ENVIRONMENT:-Development}
@@ -43,16 +44,17 @@ alive() { kill -0 "$1" 2>/dev/null; }
 stop_all() {
     local status=$?
     trap - INT TERM EXIT
-    local pid deadline
+    local i pid deadline
     for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
     # Bounded: a silo slow to stop under load is killed, so PostgreSQL below is always stopped too.
     deadline=$((SECONDS + stop_timeout))
     for pid in "${pids[@]}"; do
         while alive "$pid" && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.2; done
     done
-    for pid in "${pids[@]}"; do
-        if alive "$pid"; then
-            echo "run.sh: pid $pid did not stop within ${stop_timeout}s; killing it" >&2
+    for i in "${!pids[@]}"; do
+        pid=${pids[$i]}
+        if [ -n "$pid" ] && alive "$pid"; then
+            echo "run.sh: the ${names[$i]} (pid $pid) did not stop within ${stop_timeout}s; killing it" >&2
             kill -KILL "$pid" 2>/dev/null || true
         fi
     done
