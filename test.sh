@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Runs the whole test suite. On a fresh Debian machine it first installs what the tests need:
-# PostgreSQL's server binaries (the tests start their own throwaway cluster on a loopback port), and
-# Chromium with its driver (the dashboard's browser tests run it headless).
+# PostgreSQL's server binaries (the tests start their own throwaway cluster on a loopback port),
+# Chromium with its driver (the dashboard's browser tests run it headless), and curl (run.sh's own
+# tests start ./run.sh, which uses it).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
 need_packages=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_packages+=(postgresql)
+# run.sh (whose own tests start it) talks to the dashboard with curl.
+command -v curl >/dev/null 2>&1 || need_packages+=(curl)
 command -v chromium >/dev/null 2>&1 || need_packages+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need_packages+=(chromium-driver)
 if [ ${#need_packages[@]} -gt 0 ]; then

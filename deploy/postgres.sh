@@ -122,16 +122,49 @@ apply_schema() {
     echo "Schema version: $(psql_run "$p" -d "$database" -tAc 'SELECT max(version) FROM breaker_schema_version')"
 }
 
+# Whether something accepts TCP connections on 127.0.0.1:$1.
+port_in_use() {
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+# Who listens on a port, when ss can tell (it needs root for other users' processes).
+port_owner() {
+    command -v ss >/dev/null 2>&1 || return 0
+    ss -Hltnp "sport = :$1" 2>/dev/null | sed -n 's/.*users:((\("[^"]*",pid=[0-9]*\).*/ (\1)/p' | head -n 1
+}
+
+server_pid() {
+    sed -n '1p' "$data_dir/postmaster.pid" 2>/dev/null
+}
+
+answers() {
+    psql_run "$1" -d postgres -tAc 'SELECT 1' >/dev/null 2>&1
+}
+
 start() {
     if is_running; then
-        echo "Already running on port $(running_port)."
-    else
+        # A server of this data folder left running, e.g. by a run that was killed hard: reuse it
+        # when it answers, else stop it and start afresh.
+        if answers "$(running_port)"; then
+            echo "PostgreSQL of $data_dir is already running (pid $(server_pid), port $(running_port)); reusing it."
+        else
+            echo "PostgreSQL of $data_dir is running (pid $(server_pid)) but does not answer on port $(running_port); restarting it."
+            stop
+        fi
+    fi
+    if ! is_running; then
         init_cluster
+        if port_in_use "$port"; then
+            die "port 127.0.0.1:$port is taken by another process$(port_owner "$port"), not by a PostgreSQL of $data_dir. Stop it, or choose another port: BREAKER_PG_PORT=55433 (or --port)."
+        fi
         echo "Starting PostgreSQL on 127.0.0.1:$port"
         # Loopback only, no Unix socket (its default folder may not exist or be writable here).
-        as_owner "$bindir/pg_ctl" -D "$data_dir" -l "$data_dir/server.log" -w -t 60 \
-            -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=''" start >/dev/null \
-            || die "PostgreSQL did not start; see $data_dir/server.log"
+        if ! as_owner "$bindir/pg_ctl" -D "$data_dir" -l "$data_dir/server.log" -w -t 60 \
+            -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=''" start >/dev/null; then
+            echo "postgres.sh: the end of $data_dir/server.log:" >&2
+            tail -n 5 "$data_dir/server.log" >&2 2>/dev/null || true
+            die "PostgreSQL did not start on 127.0.0.1:$port (see $data_dir/server.log)"
+        fi
     fi
     local p
     p=$(running_port)
@@ -139,13 +172,31 @@ start() {
     connection_string "$p"
 }
 
+# Bounded: a fast shutdown (ends sessions, checkpoints), then an immediate one, then SIGKILL, so a
+# stop under load never leaves the server running.
 stop() {
-    if is_running; then
-        as_owner "$bindir/pg_ctl" -D "$data_dir" -m fast -w -t 60 stop >/dev/null
-        echo "Stopped."
-    else
+    if ! is_running; then
         echo "Not running."
+        return
     fi
+    if as_owner "$bindir/pg_ctl" -D "$data_dir" -m fast -w -t 30 stop >/dev/null 2>&1; then
+        echo "Stopped."
+        return
+    fi
+    echo "postgres.sh: fast shutdown did not finish within 30s; shutting down immediately" >&2
+    if as_owner "$bindir/pg_ctl" -D "$data_dir" -m immediate -w -t 10 stop >/dev/null 2>&1; then
+        echo "Stopped (immediate)."
+        return
+    fi
+    local pid
+    pid=$(server_pid)
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+        echo "postgres.sh: killing the server (pid $pid)" >&2
+        kill -KILL "$pid" 2>/dev/null || true
+        for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    fi
+    is_running && die "could not stop the server of $data_dir"
+    echo "Stopped (killed)."
 }
 
 status() {

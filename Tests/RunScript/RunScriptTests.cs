@@ -1,0 +1,320 @@
+using Xunit.Abstractions;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+
+namespace OrleansBreaker.Tests.RunScript;
+
+[CollectionDefinition(Name)]
+public sealed class RunScriptCollection
+{
+    /// <summary>run.sh listens on fixed ports (5080, 5090, 11111+, 30000+, 55432): its tests run one after another.</summary>
+    public const string Name = "run.sh";
+}
+
+/// <summary>
+/// <c>./run.sh</c> itself, black-box, in each mode of the README: started as a subprocess, used through
+/// the REST API and the simulator, stopped with SIGTERM to run.sh alone.
+/// </summary>
+[Collection(RunScriptCollection.Name)]
+public sealed class RunScriptTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly System.Diagnostics.Stopwatch _watch = System.Diagnostics.Stopwatch.StartNew();
+
+    private static readonly TimeSpan DeliveryTimeout = TimeSpan.FromMinutes(2);
+    private static readonly TimeSpan ReleaseTimeout = TimeSpan.FromSeconds(90);
+
+    private readonly string _adminKey = "rs-admin-" + Guid.NewGuid().ToString("N");
+    private readonly string _root = CreateRoot();
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    private void Log(string message) => output.WriteLine($"{_watch.Elapsed.TotalSeconds,6:0.0}s {message}");
+
+    private string PgData => Path.Combine(_root, "pg");
+
+    /// <summary>A fresh folder; as root, PostgreSQL runs as 'postgres', which must reach the data folder through it.</summary>
+    private static string CreateRoot()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "runsh-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(root);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(root, (UnixFileMode)Convert.ToInt32("755", 8));
+        }
+        return root;
+    }
+
+    private Dictionary<string, string> Environment(params (string Key, string Value)[] extra)
+    {
+        var environment = new Dictionary<string, string> { ["Auth__AdminKey"] = _adminKey, ["BREAKER_PG_DATA"] = PgData };
+        foreach (var (key, value) in extra)
+        {
+            environment[key] = value;
+        }
+        return environment;
+    }
+
+    private static int[] Ports(int silos, bool postgres) =>
+        [5080, 5090, .. Enumerable.Range(0, silos).SelectMany(i => new[] { 11111 + i, 30000 + i }), .. postgres ? new[] { 55432 } : []];
+
+    [Fact]
+    public async Task Embedded_run_delivers_honours_Clock_Start_everywhere_and_a_SIGTERM_stops_everything()
+    {
+        await AssertPortsFreeAsync(Ports(1, postgres: false));
+        var clockStart = new DateTimeOffset(2027, 3, 10, 9, 0, 0, TimeSpan.Zero);
+        var launched = DateTimeOffset.UtcNow;
+        await using var run = RunScript.Start(Environment(("Clock__Start", "2027-03-10T09:00:00Z")));
+        using var watcher = new CommandLineWatcher(run.Pid);
+        await run.WaitHealthyAsync(_http);
+        // The banner comes after the demo workspace's key was fetched: by then run.sh's own curl has run.
+        await Eventually.HoldsAsync(() => run.Output.Contains("Ctrl-C stops everything", StringComparison.Ordinal), TimeSpan.FromMinutes(1), () => run.Tail());
+
+        using var admin = new Api(_adminKey);
+        var (key, campaign) = await DispatchOneAsync(admin, "rs-embedded", "rs-emb-a1");
+
+        // Each process's clock starts at Clock__Start and runs at real speed.
+        bool Honoured(DateTimeOffset at) => at >= clockStart && at <= clockStart + (DateTimeOffset.UtcNow - launched) + TimeSpan.FromMinutes(1);
+        var simulatorNow = DateTimeOffset.Parse((await admin.SimAsync(HttpMethod.Get, "/sim/clock"))["now"]!.GetValue<string>(), CultureInfo.InvariantCulture);
+        Assert.True(Honoured(simulatorNow), $"simulator clock {simulatorNow:O}");
+        using var workspace = new Api(key);
+        var siloSent = await FirstActivityAsync(workspace, "rs-embedded", campaign, "ViewProfile");
+        Assert.True(Honoured(siloSent), $"silo: the Sent activity is dated {siloSent:O}");
+        // No `at`: the dashboard client dates the event with its own clock.
+        await workspace.OkAsync(HttpMethod.Post, "/api/workspaces/rs-embedded/events",
+            $$"""{"accountId":"rs-emb-a1","action":"InMail","kind":"Sent","prospectId":"p1","campaignId":"{{campaign}}","source":"rs-clock"}""");
+        var clientDated = await FirstActivityAsync(workspace, "rs-embedded", campaign, "InMail");
+        Assert.True(Honoured(clientDated), $"client: the posted event is dated {clientDated:O}");
+
+        var started = run.Descendants();
+        Assert.Contains(started.Values, c => c.Contains("OrleansBreaker.Silo.dll", StringComparison.Ordinal));
+        await StopAndAssertReleasedAsync(run, started, Ports(1, postgres: false));
+        watcher.AssertNeverSaw(_adminKey);
+    }
+
+    [Fact]
+    public async Task Postgres_run_keeps_the_workspace_key_across_a_hard_kill_reuses_its_stale_server_and_a_SIGTERM_stops_everything_even_a_frozen_silo()
+    {
+        var ports = Ports(1, postgres: true);
+        await AssertPortsFreeAsync(ports);
+        string key;
+        await using (var first = RunScript.Start(Environment(), "--postgres"))
+        {
+            using var watcher = new CommandLineWatcher(first.Pid);
+            await first.WaitHealthyAsync(_http);
+            await Eventually.HoldsAsync(() => first.Output.Contains("Ctrl-C stops everything", StringComparison.Ordinal), TimeSpan.FromMinutes(1), () => first.Tail());
+            watcher.AssertNeverSaw(_adminKey);
+            using var admin = new Api(_adminKey);
+            (key, _) = await DispatchOneAsync(admin, "rs-durable", "rs-pg-a1");
+            // Killed hard, as a closed terminal or an OOM kill would: PostgreSQL of .data/pg stays behind.
+            await first.KillHardAsync();
+            first.KeepPostgres = true;
+            Assert.True(first.PostmasterPid() is { } stale && ProcessTree.IsAlive(stale), "PostgreSQL should outlive a hard kill of run.sh");
+        }
+
+        await using var second = RunScript.Start(Environment(("RUN_STOP_TIMEOUT", "10")), "--postgres");
+        await second.WaitHealthyAsync(_http);
+        Assert.Contains("reusing it", second.Output, StringComparison.Ordinal);
+        using (var workspace = new Api(key))
+        {
+            var accounts = await workspace.OkAsync(HttpMethod.Get, "/api/workspaces/rs-durable/accounts");
+            Assert.Contains(accounts["items"]!.AsArray(), a => a!["id"]!.GetValue<string>() == "rs-pg-a1");
+        }
+        var started = second.Descendants();
+        // A silo that cannot stop in time (frozen with SIGSTOP, as a starved machine would keep it from
+        // running): run.sh kills it after RUN_STOP_TIMEOUT and still stops PostgreSQL.
+        var silo = started.Single(p => p.Value.Contains("OrleansBreaker.Silo.dll", StringComparison.Ordinal)).Key;
+        ProcessTree.Signal(silo, ProcessTree.SigStop);
+        await StopAndAssertReleasedAsync(second, started, ports);
+        Assert.Contains("did not stop within 10s; killing it", second.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Postgres_run_fails_fast_with_a_clear_message_when_its_port_is_taken()
+    {
+        await AssertPortsFreeAsync(Ports(1, postgres: true));
+        using var squatter = new TcpListener(IPAddress.Loopback, 55432);
+        squatter.Start();
+        await using var run = RunScript.Start(Environment(), "--postgres");
+
+        await Eventually.HoldsAsync(() => run.HasExited, TimeSpan.FromMinutes(2), () => "run.sh went on:\n" + run.Tail());
+        Assert.NotEqual(0, run.ExitCode);
+        Assert.Contains("port 127.0.0.1:55432 is taken by another process", run.Output, StringComparison.Ordinal);
+        Assert.Contains("run.sh: PostgreSQL did not start", run.Output, StringComparison.Ordinal);
+        Assert.False(RunScript.IsListening(5090), "nothing else should have been started");
+    }
+
+    [Fact]
+    public async Task Three_silos_lose_two_to_SIGKILL_while_dispatching_without_a_double_send_a_lost_count_a_lost_prospect_or_a_closed_trip()
+    {
+        var ports = Ports(3, postgres: true);
+        await AssertPortsFreeAsync(ports);
+        await using var run = RunScript.Start(Environment(), "--postgres", "--silos", "3", "--no-demo");
+        await run.WaitHealthyAsync(_http);
+        Log("healthy");
+        using var admin = new Api(_adminKey);
+        const string ws = "rs-three";
+        var key = (await admin.OkAsync(HttpMethod.Post, "/api/workspaces", $$"""{"id":"{{ws}}"}"""))["apiKey"]!.GetValue<string>();
+        using var api = new Api(key);
+
+        // A trip before the kills: no InMail credits at the simulator, one InMail campaign.
+        await admin.SimAsync(HttpMethod.Put, "/sim/accounts/rs3-trip", """{"inMailCredits":0}""");
+        await api.OkAsync(HttpMethod.Put, $"/api/workspaces/{ws}/accounts/rs3-trip", "{}");
+        await api.OkAsync(HttpMethod.Put, $"/api/workspaces/{ws}/campaigns/trip", """{"accountId":"rs3-trip","steps":[{"action":"InMail"}]}""");
+        await AddProspectsAsync(api, ws, "trip", 3);
+        await Eventually.TrueAsync(async () => await InMailBreakerAsync(api, ws, "rs3-trip") == "Open", DeliveryTimeout, () => "the InMail breaker never tripped");
+        Log("InMail breaker open");
+
+        // Campaigns dispatching on four accounts while two silos die.
+        string[] accounts = ["rs3-a1", "rs3-a2", "rs3-a3", "rs3-a4"];
+        const int prospects = 10;
+        foreach (var account in accounts)
+        {
+            await api.OkAsync(HttpMethod.Put, $"/api/workspaces/{ws}/accounts/{account}", "{}");
+            await api.OkAsync(HttpMethod.Put, $"/api/workspaces/{ws}/campaigns/c-{account}",
+                $$"""{"accountId":"{{account}}","steps":[{"action":"ViewProfile"},{"action":"Invite"}]}""");
+            await AddProspectsAsync(api, ws, "c-" + account, prospects);
+        }
+        async Task<long> TotalDeliveredAsync()
+        {
+            long total = 0;
+            foreach (var account in accounts)
+            {
+                total += await admin.DeliveredAsync(account);
+            }
+            return total;
+        }
+        var silos = run.Descendants().Where(p => p.Value.Contains("OrleansBreaker.Silo.dll", StringComparison.Ordinal)).Select(p => p.Key).Order().ToList();
+        Assert.Equal(3, silos.Count);
+        var before = await TotalDeliveredAsync();
+        await Eventually.TrueAsync(async () => await TotalDeliveredAsync() >= before + 6, DeliveryTimeout,
+            () => "dispatch did not flow:\n" + run.Tail());
+        foreach (var silo in silos.Take(2))
+        {
+            ProcessTree.Signal(silo, ProcessTree.SigKill);
+            Log($"killed silo {silo} after {await TotalDeliveredAsync()} deliveries");
+            await Eventually.HoldsAsync(() => !ProcessTree.IsAlive(silo), TimeSpan.FromSeconds(30), () => $"silo {silo} survived SIGKILL");
+            // The survivors serve: every campaign answers through the dashboard (its grain is back if it lived on the dead silo).
+            foreach (var account in accounts)
+            {
+                await api.OkAsync(HttpMethod.Get, $"/api/workspaces/{ws}/campaigns/c-{account}");
+            }
+            Log("every campaign answers");
+            Assert.False(run.HasExited, "run.sh stopped when one silo died:\n" + run.Tail());
+        }
+
+        // Every prospect reaches the end of its steps, or Unknown (a kill between the send and its record: never re-sent).
+        var settled = new Dictionary<string, List<JsonNode>>();
+        var lastProgress = TimeSpan.Zero;
+        await Eventually.TrueAsync(async () =>
+        {
+            foreach (var account in accounts)
+            {
+                settled[account] = await api.ProspectsAsync(ws, "c-" + account, Enumerable.Range(1, prospects).Select(i => $"p{i}"));
+            }
+            if (_watch.Elapsed - lastProgress > TimeSpan.FromSeconds(10))
+            {
+                lastProgress = _watch.Elapsed;
+                Log($"{await TotalDeliveredAsync()} delivered; " + string.Join("; ", settled.Select(kv => kv.Key + ": " + string.Join(',', kv.Value.GroupBy(Status).Select(g => $"{g.Key}={g.Count()}")))));
+            }
+            return settled.Values.All(list => list.Count == prospects && list.All(p => Status(p) is "Done" or "Unknown"));
+        }, TimeSpan.FromMinutes(4), () => "prospects did not settle: " + string.Join("; ", settled.Select(kv =>
+            kv.Key + ": " + string.Join(',', kv.Value.GroupBy(Status).Select(g => $"{g.Key}={g.Count()}")))) + "\n" + run.Tail());
+
+        Log("prospects settled: " + string.Join("; ", settled.Select(kv => kv.Key + ": " + string.Join(',', kv.Value.GroupBy(Status).Select(g => $"{g.Key}={g.Count()}")))));
+        Assert.False(run.HasExited, "run.sh stopped after two silo deaths:\n" + run.Tail());
+        Assert.True(await Api.IsHealthyAsync(_http), "the dashboard lost the cluster after two silo deaths");
+        foreach (var account in accounts)
+        {
+            Assert.Equal(0, await admin.DuplicateKeysAsync(account));
+            var sent = (await api.OkAsync(HttpMethod.Get, $"/api/workspaces/{ws}/campaigns/c-{account}"))["counters"]!["sent"]!.GetValue<long>();
+            var delivered = await admin.DeliveredAsync(account);
+            var unknown = settled[account].Count(p => Status(p) == "Unknown");
+            Log($"{account}: sent {sent}, delivered {delivered}, Unknown {unknown}");
+            // Every delivery is counted, except one whose silo died between LinkedIn's answer and its record: that
+            // prospect is Unknown, shown to the user and never re-sent, so it may account for at most one delivery.
+            Assert.True(sent <= delivered && delivered <= sent + unknown,
+                $"{account}: campaign sent {sent}, simulator delivered {delivered}, Unknown prospects {unknown}");
+        }
+        Assert.Equal("Open", await InMailBreakerAsync(api, ws, "rs3-trip"));
+
+        var started = run.Descendants();
+        await StopAndAssertReleasedAsync(run, started, ports);
+        Log("stopped and released");
+    }
+
+    private static string Status(JsonNode prospect) => prospect["status"]!.GetValue<string>();
+
+    private static async Task<string?> InMailBreakerAsync(Api api, string ws, string account) =>
+        (await api.OkAsync(HttpMethod.Get, $"/api/workspaces/{ws}/accounts/{account}"))["breakers"]?["InMail"]?["state"]?.GetValue<string>();
+
+    private static Task AddProspectsAsync(Api api, string ws, string campaign, int count) =>
+        api.OkAsync(HttpMethod.Post, $"/api/workspaces/{ws}/campaigns/{campaign}/prospects",
+            new JsonObject
+            {
+                ["prospects"] = new JsonArray([.. Enumerable.Range(1, count).Select(i => (JsonNode)new JsonObject
+                {
+                    ["id"] = $"p{i}",
+                    ["profileUrl"] = $"https://www.linkedin.com/in/{campaign}-p{i}",
+                })]),
+            }.ToJsonString());
+
+    /// <summary>A workspace created with the admin key, an account, a campaign and a prospect: one action delivered at the simulator.</summary>
+    private static async Task<(string Key, string Campaign)> DispatchOneAsync(Api admin, string ws, string account)
+    {
+        var created = await admin.OkAsync(HttpMethod.Post, "/api/workspaces", $$"""{"id":"{{ws}}"}""");
+        var key = created["apiKey"]!.GetValue<string>();
+        using var api = new Api(key);
+        await api.OkAsync(HttpMethod.Put, $"/api/workspaces/{ws}/accounts/{account}", """{"timeZone":"UTC"}""");
+        await api.OkAsync(HttpMethod.Put, $"/api/workspaces/{ws}/campaigns/c1", $$"""{"accountId":"{{account}}","steps":[{"action":"ViewProfile"}]}""");
+        await AddProspectsAsync(api, ws, "c1", 1);
+        await Eventually.TrueAsync(async () => await admin.DeliveredAsync(account) >= 1, DeliveryTimeout, () => "no action delivered at the simulator");
+        return (key, "c1");
+    }
+
+    private static async Task<DateTimeOffset> FirstActivityAsync(Api api, string ws, string campaign, string action)
+    {
+        DateTimeOffset? at = null;
+        await Eventually.TrueAsync(async () =>
+        {
+            var page = await api.OkAsync(HttpMethod.Get, $"/api/workspaces/{ws}/campaigns/{campaign}/activity?kind=Sent&limit=50");
+            var item = page["items"]!.AsArray().FirstOrDefault(i => i!["action"]?.GetValue<string>() == action);
+            at = item is null ? null : DateTimeOffset.Parse(item["at"]!.GetValue<string>(), CultureInfo.InvariantCulture);
+            return at is not null;
+        }, DeliveryTimeout, () => $"no Sent {action} activity in campaign {campaign}");
+        return at!.Value;
+    }
+
+    private static async Task AssertPortsFreeAsync(int[] ports) =>
+        // A previous test's processes are gone by its Dispose; a port held by anything else would make this one meaningless.
+        await Eventually.HoldsAsync(() => ports.All(p => !RunScript.IsListening(p)), TimeSpan.FromSeconds(60),
+            () => "ports in use before the start: " + string.Join(',', ports.Where(RunScript.IsListening)));
+
+    /// <summary>SIGTERM to run.sh alone: it exits, every process it started ends, every port it opened is free.</summary>
+    private static async Task StopAndAssertReleasedAsync(RunScript run, IReadOnlyDictionary<int, string> started, int[] ports)
+    {
+        var postmaster = run.PostmasterPid();
+        Assert.True(await run.TerminateAsync(RunScript.StopTimeout), "run.sh did not exit after SIGTERM:\n" + run.Tail());
+        await Eventually.HoldsAsync(() => started.Keys.All(p => !ProcessTree.IsAlive(p)) && ports.All(p => !RunScript.IsListening(p))
+                && (postmaster is not { } pg || !ProcessTree.IsAlive(pg)),
+            ReleaseTimeout,
+            () => "still running: " + string.Join("; ", started.Where(p => ProcessTree.IsAlive(p.Key)).Select(p => $"{p.Key} {p.Value}"))
+                + (postmaster is { } pg && ProcessTree.IsAlive(pg) ? $"; postgres {pg}" : "")
+                + "; ports in use: " + string.Join(',', ports.Where(RunScript.IsListening)) + "\n" + run.Tail());
+    }
+
+    public void Dispose()
+    {
+        _http.Dispose();
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}
