@@ -2,7 +2,7 @@ namespace OrleansBreaker.Client.Report;
 
 /// <summary>
 /// <c>OrleansBreaker.Client &lt;workspace&gt;</c>: prints one workspace's breakers, usage and campaigns from
-/// grain state and exits (deploy/k8s/client-report-job.yaml, deploy/local-cluster.sh).
+/// grain state and exits (deploy/k8s/client-report-job.yaml; locally: dotnet Client/bin/Release/net10.0/OrleansBreaker.Client.dll demo).
 /// </summary>
 public static class WorkspaceReport
 {
