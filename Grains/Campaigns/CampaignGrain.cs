@@ -50,13 +50,10 @@ internal sealed partial class CampaignGrain(
         S.AccountId = settings.AccountId;
         S.Steps = [.. settings.Steps];
         S.Active = settings.Active;
-        if (S.Prospects.Values.Any(p => p.StepIndex >= S.Steps.Count))
+        // Fewer steps than before: those past the new end are done, so that every tick can still read each prospect's step.
+        foreach (var p in S.Prospects.Values.Where(p => p.StepIndex >= S.Steps.Count).ToList())
         {
-            // Fewer steps than before: those past the new end are done, so that every tick can still read each prospect's step.
-            foreach (var p in S.Prospects.Values.Where(p => p.StepIndex >= S.Steps.Count).ToList())
-            {
-                S.Prospects[p.Id] = ProspectMachine.StepsChanged(p, S.Steps.Count);
-            }
+            S.Prospects[p.Id] = ProspectMachine.StepsChanged(p, S.Steps.Count);
         }
         await CommitAsync([]);
         if (created)
