@@ -3,25 +3,11 @@ using OrleansBreaker.EventLog;
 
 namespace OrleansBreaker.Tests.Cluster;
 
-/// <summary>
-/// The in-memory event log, with appends that can be made to fail for chosen accounts while reads keep
-/// working: the log refusing writes for a while, as a database under trouble does.
-/// </summary>
-public sealed class FaultyEventLog(IEventLog inner) : IEventLog
+/// <summary>An event log that hands every call to another; tests override what they watch or break.</summary>
+public abstract class DelegatingEventLog(IEventLog inner) : IEventLog
 {
-    private readonly ConcurrentDictionary<string, bool> _refusing = new(StringComparer.Ordinal);
-
-    /// <summary>Appends of events of this account fail until the returned handle is disposed.</summary>
-    public IDisposable RefuseAppendsFor(string accountId)
-    {
-        _refusing[accountId] = true;
-        return new Release(() => _refusing.TryRemove(accountId, out _));
-    }
-
-    public Task<IReadOnlyList<EventRecord>> AppendAsync(IReadOnlyList<EventRecord> events, CancellationToken cancellationToken = default) =>
-        events.Any(e => e.AccountId is { } a && _refusing.ContainsKey(a))
-            ? Task.FromException<IReadOnlyList<EventRecord>>(new TimeoutException("The test's event log refuses appends for this account."))
-            : inner.AppendAsync(events, cancellationToken);
+    public virtual Task<IReadOnlyList<EventRecord>> AppendAsync(IReadOnlyList<EventRecord> events, CancellationToken cancellationToken = default) =>
+        inner.AppendAsync(events, cancellationToken);
 
     public Task<EventPage> ReadCampaignAsync(string workspaceId, string campaignId, ActivityQuery query, CancellationToken cancellationToken = default) =>
         inner.ReadCampaignAsync(workspaceId, campaignId, query, cancellationToken);
@@ -37,6 +23,27 @@ public sealed class FaultyEventLog(IEventLog inner) : IEventLog
 
     public Task<EventRecord?> FindLatestSentToProspectAsync(string workspaceId, string accountId, string prospectId, CancellationToken cancellationToken = default) =>
         inner.FindLatestSentToProspectAsync(workspaceId, accountId, prospectId, cancellationToken);
+}
+
+/// <summary>
+/// The in-memory event log, with appends that can be made to fail for chosen accounts while reads keep
+/// working: the log refusing writes for a while, as a database under trouble does.
+/// </summary>
+public sealed class FaultyEventLog(IEventLog inner) : DelegatingEventLog(inner)
+{
+    private readonly ConcurrentDictionary<string, bool> _refusing = new(StringComparer.Ordinal);
+
+    /// <summary>Appends of events of this account fail until the returned handle is disposed.</summary>
+    public IDisposable RefuseAppendsFor(string accountId)
+    {
+        _refusing[accountId] = true;
+        return new Release(() => _refusing.TryRemove(accountId, out _));
+    }
+
+    public override Task<IReadOnlyList<EventRecord>> AppendAsync(IReadOnlyList<EventRecord> events, CancellationToken cancellationToken = default) =>
+        events.Any(e => e.AccountId is { } a && _refusing.ContainsKey(a))
+            ? Task.FromException<IReadOnlyList<EventRecord>>(new TimeoutException("The test's event log refuses appends for this account."))
+            : base.AppendAsync(events, cancellationToken);
 
     private sealed class Release(Action release) : IDisposable
     {

@@ -24,9 +24,8 @@ public static class RecordedWorld
 }
 
 /// <summary>The in-memory event log, plus the list of everything appended to it.</summary>
-public sealed class RecordingEventLog : IEventLog
+public sealed class RecordingEventLog() : DelegatingEventLog(new InMemoryEventLog())
 {
-    private readonly InMemoryEventLog _inner = new();
     private readonly Lock _gate = new();
     private readonly List<EventRecord> _all = [];
 
@@ -38,30 +37,15 @@ public sealed class RecordingEventLog : IEventLog
         }
     }
 
-    public async Task<IReadOnlyList<EventRecord>> AppendAsync(IReadOnlyList<EventRecord> events, CancellationToken cancellationToken = default)
+    public override async Task<IReadOnlyList<EventRecord>> AppendAsync(IReadOnlyList<EventRecord> events, CancellationToken cancellationToken = default)
     {
-        var stored = await _inner.AppendAsync(events, cancellationToken);
+        var stored = await base.AppendAsync(events, cancellationToken);
         lock (_gate)
         {
             _all.AddRange(stored);
         }
         return stored;
     }
-
-    public Task<EventPage> ReadCampaignAsync(string workspaceId, string campaignId, ActivityQuery query, CancellationToken cancellationToken = default) =>
-        _inner.ReadCampaignAsync(workspaceId, campaignId, query, cancellationToken);
-
-    public Task<EventRecord?> FindSuccessSinceAsync(string workspaceId, string accountId, ActionType action, DateTimeOffset since, CancellationToken cancellationToken = default) =>
-        _inner.FindSuccessSinceAsync(workspaceId, accountId, action, since, cancellationToken);
-
-    public Task<IReadOnlyList<DeliveredAction>> ReadDeliveredSinceAsync(string workspaceId, string accountId, DateTimeOffset since, CancellationToken cancellationToken = default) =>
-        _inner.ReadDeliveredSinceAsync(workspaceId, accountId, since, cancellationToken);
-
-    public Task<EventRecord?> FindByKeyAsync(string workspaceId, string accountId, string key, CancellationToken cancellationToken = default) =>
-        _inner.FindByKeyAsync(workspaceId, accountId, key, cancellationToken);
-
-    public Task<EventRecord?> FindLatestSentToProspectAsync(string workspaceId, string accountId, string prospectId, CancellationToken cancellationToken = default) =>
-        _inner.FindLatestSentToProspectAsync(workspaceId, accountId, prospectId, cancellationToken);
 }
 
 /// <summary>The embedded silo of <see cref="EmbeddedSiloConfigurator"/>, on <see cref="RecordedWorld"/>.</summary>

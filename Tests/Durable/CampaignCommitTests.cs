@@ -10,36 +10,15 @@ namespace OrleansBreaker.Tests.Durable;
 /// per prospect step per trip, never zero).
 /// </summary>
 [Collection(DurableCollection.Name)]
-public sealed class CampaignCommitTests : IAsyncLifetime
+public sealed class CampaignCommitTests() : OwnServerCluster("commit")
 {
-    private PostgresServer _server = null!;
-    private TestCluster _cluster = null!;
-    private string _connectionString = "";
-
-    public async Task InitializeAsync()
-    {
-        _server = await PostgresServer.StartNewAsync();
-        _connectionString = await _server.CreateDatabaseAsync("commit");
-        _cluster = await DurableCluster.StartAsync(_connectionString, 1, "svc-" + Guid.NewGuid().ToString("N")[..8]);
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (!_server.IsRunning)
-        {
-            await _server.StartAsync();
-        }
-        await DurableCluster.StopAsync(_cluster);
-        await _server.DisposeAsync();
-    }
-
     [Fact]
     public async Task SkipsWhoseStateWriteFailed_AreRecordedOnceTheDatabaseReturns_OnePerProspect() =>
         await SkipsAreRecordedAfterAFailedWriteAsync(async campaign =>
         {
-            await _server.StopAsync();
+            await Server.StopAsync();
             await Assert.ThrowsAnyAsync<Exception>(campaign.RunDueAsync);
-            await _server.StartAsync();
+            await Server.StartAsync();
         });
 
     [Fact]
@@ -47,7 +26,7 @@ public sealed class CampaignCommitTests : IAsyncLifetime
         await SkipsAreRecordedAfterAFailedWriteAsync(async campaign =>
         {
             // Another activation's write, as a brief duplicate activation would leave: this one's ETag is stale.
-            await using (var db = new Npgsql.NpgsqlConnection(_connectionString))
+            await using (var db = new Npgsql.NpgsqlConnection(ConnectionString))
             {
                 await db.OpenAsync();
                 await using var bump = new Npgsql.NpgsqlCommand("UPDATE OrleansStorage SET Version = Version + 1 WHERE GrainTypeString ILIKE '%campaign%'", db);
@@ -61,9 +40,9 @@ public sealed class CampaignCommitTests : IAsyncLifetime
         var ws = "ws-" + Guid.NewGuid().ToString("N")[..8];
         var accountId = "c-" + Guid.NewGuid().ToString("N")[..8];
         DurableSiloConfigurator.LinkedIn.Configure(accountId, new SimulatedAccountSettings { InMailCredits = 0 });
-        var account = _cluster.GrainFactory.GetGrain<IAccountGrain>(GrainKeys.Scoped(ws, accountId));
+        var account = Cluster.GrainFactory.GetGrain<IAccountGrain>(GrainKeys.Scoped(ws, accountId));
         await account.ConfigureAsync(new AccountSettings());
-        var campaign = _cluster.GrainFactory.GetGrain<ICampaignGrain>(GrainKeys.Scoped(ws, "inmail"));
+        var campaign = Cluster.GrainFactory.GetGrain<ICampaignGrain>(GrainKeys.Scoped(ws, "inmail"));
         await campaign.ConfigureAsync(new CampaignSettings { AccountId = accountId, Steps = [new StepDefinition(ActionType.InMail)] });
         await campaign.AddProspectsAsync([new ProspectInput("p1", null)]);
         await campaign.RunDueAsync(); // p1's InMail trips the breaker: one skip event

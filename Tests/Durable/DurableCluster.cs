@@ -6,6 +6,7 @@ using Orleans.TestingHost;
 using OrleansBreaker.Hosting;
 using OrleansBreaker.Silo.Hosting;
 using OrleansBreaker.Tests.Postgres;
+using OrleansBreaker.Testing;
 using OrleansBreaker.Upstream;
 
 namespace OrleansBreaker.Tests.Durable;
@@ -136,5 +137,33 @@ public static class DurableCluster
             await Task.Delay(200);
         }
         return await condition();
+    }
+}
+
+/// <summary>
+/// A test class with a PostgreSQL server of its own, which its tests may stop and start, and a one-silo
+/// product cluster on it.
+/// </summary>
+public abstract class OwnServerCluster(string database) : IAsyncLifetime
+{
+    protected PostgresServer Server { get; private set; } = null!;
+    protected TestCluster Cluster { get; private set; } = null!;
+    protected string ConnectionString { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        Server = await PostgresServer.StartNewAsync();
+        ConnectionString = await Server.CreateDatabaseAsync(database);
+        Cluster = await DurableCluster.StartAsync(ConnectionString, 1, "svc-" + Guid.NewGuid().ToString("N")[..8]);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (!Server.IsRunning)
+        {
+            await Server.StartAsync();
+        }
+        await DurableCluster.StopAsync(Cluster);
+        await Server.DisposeAsync();
     }
 }

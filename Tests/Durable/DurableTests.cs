@@ -163,50 +163,30 @@ public sealed class SiloFailureTests : IAsyncLifetime
 
 /// <summary>PostgreSQL itself goes away during dispatch: nothing is sent, and dispatch resumes by itself.</summary>
 [Collection(DurableCollection.Name)]
-public sealed class DatabaseOutageTests : IAsyncLifetime
+public sealed class DatabaseOutageTests() : OwnServerCluster("outage")
 {
-    private PostgresServer _server = null!;
-    private TestCluster _cluster = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = await PostgresServer.StartNewAsync();
-        var connectionString = await _server.CreateDatabaseAsync("outage");
-        _cluster = await DurableCluster.StartAsync(connectionString, 1, "svc-" + Guid.NewGuid().ToString("N")[..8]);
-    }
-
-    public async Task DisposeAsync()
-    {
-        if (!_server.IsRunning)
-        {
-            await _server.StartAsync();
-        }
-        await DurableCluster.StopAsync(_cluster);
-        await _server.DisposeAsync();
-    }
-
     [Fact]
     public async Task DatabaseDown_NothingIsSent_ProspectsSayWhy_AndDispatchResumesWhenItReturns()
     {
         var ws = "ws-" + Guid.NewGuid().ToString("N")[..8];
         var accountId = "o-" + Guid.NewGuid().ToString("N")[..8];
-        var account = _cluster.GrainFactory.GetGrain<IAccountGrain>(GrainKeys.Scoped(ws, accountId));
+        var account = Cluster.GrainFactory.GetGrain<IAccountGrain>(GrainKeys.Scoped(ws, accountId));
         await account.ConfigureAsync(new AccountSettings());
-        var campaign = _cluster.GrainFactory.GetGrain<ICampaignGrain>(GrainKeys.Scoped(ws, "msgs"));
+        var campaign = Cluster.GrainFactory.GetGrain<ICampaignGrain>(GrainKeys.Scoped(ws, "msgs"));
         await campaign.ConfigureAsync(new CampaignSettings { AccountId = accountId, Steps = [new StepDefinition(ActionType.Message, DelayMinutes: 1)] });
         await campaign.AddProspectsAsync([new ProspectInput("p1", null), new ProspectInput("p2", null)]);
         Assert.Equal(0, await campaign.RunDueAsync()); // waiting for the step delay
 
-        await _server.StopAsync();
+        await Server.StopAsync();
         await DurableCluster.AdvanceAsync(TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(1));
         await Record.ExceptionAsync(campaign.RunDueAsync); // the campaign cannot save either; that is fine
 
         var prospect = await campaign.GetProspectAsync("p1");
         Assert.Equal((ProspectStatus.Waiting, Reason.StorageUnavailable), (prospect!.Status, prospect.Reason));
         Assert.False(DurableSiloConfigurator.LinkedIn.View(accountId).Calls.ContainsKey(ActionType.Message));
-        Assert.Single(_cluster.GetActiveSilos()); // no crash loop
+        Assert.Single(Cluster.GetActiveSilos()); // no crash loop
 
-        await _server.StartAsync();
+        await Server.StartAsync();
         await DurableCluster.AdvanceAsync(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(15));
         string? lastError = null;
         Assert.True(await DurableCluster.EventuallyAsync(async () =>
