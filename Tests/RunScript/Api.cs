@@ -31,6 +31,22 @@ public sealed class Api(string key) : IDisposable
         }
     }
 
+    /// <summary>How many silos <c>/healthz</c> counts as active, or -1 when it does not answer 200.</summary>
+    public static async Task<int> ActiveSilosAsync(HttpClient http)
+    {
+        try
+        {
+            using var response = await http.GetAsync(new Uri(Dashboard, "/healthz"));
+            return response.StatusCode == HttpStatusCode.OK
+                ? JsonNode.Parse(await response.Content.ReadAsStringAsync())?["silos"]?.GetValue<int>() ?? -1
+                : -1;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            return -1;
+        }
+    }
+
     /// <summary>Sends a request to the dashboard with this key; retries while the cluster answers 503 (a silo just died).</summary>
     public async Task<(HttpStatusCode Status, JsonNode? Body)> SendAsync(HttpMethod method, string path, string? json = null, TimeSpan? retryFor = null)
     {

@@ -189,11 +189,19 @@ public sealed class RunScriptTests(ITestOutputHelper output) : IDisposable
         var before = await TotalDeliveredAsync();
         await Eventually.TrueAsync(async () => await TotalDeliveredAsync() >= before + 6, DeliveryTimeout,
             () => "dispatch did not flow:\n" + run.Tail());
+        var alive = silos.Count;
         foreach (var silo in silos.Take(2))
         {
             ProcessTree.Signal(silo, ProcessTree.SigKill);
             Log($"killed silo {silo} after {await TotalDeliveredAsync()} deliveries");
             await Eventually.HoldsAsync(() => !ProcessTree.IsAlive(silo), TimeSpan.FromSeconds(30), () => $"silo {silo} survived SIGKILL");
+            // One after the other: the next kill waits until the survivors have declared this one dead. (Two of
+            // three dying at once is a lost majority: Orleans then waits until the dead ones' IAmAlive rows go
+            // stale before one survivor alone may evict them.)
+            alive--;
+            await Eventually.TrueAsync(async () => await Api.ActiveSilosAsync(_http) == alive, TimeSpan.FromMinutes(3),
+                () => $"the membership never showed {alive} active silo(s):\n" + run.Tail());
+            Log($"{alive} silo(s) active");
             // The survivors serve: every campaign answers through the dashboard (its grain is back if it lived on the dead silo).
             foreach (var account in accounts)
             {
