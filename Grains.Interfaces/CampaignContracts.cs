@@ -74,3 +74,20 @@ public sealed record ActivityQuery
     /// <summary>Continue below this sequence number (exclusive); null starts at the newest.</summary>
     [Id(3)] public long? Before { get; init; }
 }
+
+/// <summary>A page of a campaign's prospects (API.md §3), in prospect id order; every filter optional.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansBreaker.ProspectQuery")]
+public sealed record ProspectQuery
+{
+    [Id(0)] public ProspectStatus? Status { get; init; }
+    [Id(1)] public Reason? Reason { get; init; }
+    /// <summary>Only the prospects of this account (the campaign's own account; pools come with BRIEF §11).</summary>
+    [Id(2)] public string? AccountId { get; init; }
+    [Id(3)] public int Limit { get; init; } = 50;
+    /// <summary>Continue after this prospect id (exclusive, ordinal order); null starts at the first.</summary>
+    [Id(4)] public string? After { get; init; }
+}
+
+/// <summary>A page of prospects; <see cref="Next"/> continues it, null at the end.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansBreaker.ProspectPage")]
+public sealed record ProspectPage([property: Id(0)] IReadOnlyList<ProspectView> Items, [property: Id(1)] string? Next);

@@ -48,6 +48,10 @@ public interface ICampaignGrain : IGrainWithStringKey
     [Alias("GetActivity")]
     Task<EventPage> GetActivityAsync(ActivityQuery query);
 
+    /// <summary>"Why are my prospects stuck": a page of prospects, filtered by status, reason and account.</summary>
+    [Alias("ListProspects")]
+    Task<ProspectPage> ListProspectsAsync(ProspectQuery query);
+
     /// <summary>Dispatches every prospect that is due now, one at a time; returns how many were attempted.</summary>
     [Alias("RunDue")]
     Task<int> RunDueAsync();

@@ -97,6 +97,8 @@ public sealed record ActivityJson(
 
 public sealed record ActivityPageJson(IReadOnlyList<ActivityJson> Items, string? Next);
 
+public sealed record ProspectPageJson(IReadOnlyList<ProspectJson> Items, string? Next);
+
 public sealed record ProspectJson(
     string Id,
     int Step,

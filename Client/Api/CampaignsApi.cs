@@ -20,6 +20,7 @@ public static class CampaignsApi
         workspace.MapGet("/campaigns", ListAsync);
         workspace.MapGet("/campaigns/{campaignId}", GetAsync);
         workspace.MapPost("/campaigns/{campaignId}/prospects", AddProspectsAsync);
+        workspace.MapGet("/campaigns/{campaignId}/prospects", ListProspectsAsync);
         workspace.MapGet("/campaigns/{campaignId}/prospects/{prospectId}", GetProspectAsync);
         workspace.MapGet("/campaigns/{campaignId}/activity", ActivityAsync);
         return workspace;
@@ -182,6 +183,21 @@ public static class CampaignsApi
     public static bool IsWebUrl(string text) =>
         Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp) && uri.Host.Length > 0;
 
+    private static async Task<IResult> ListProspectsAsync(string ws, string campaignId, HttpRequest request, IClusterClient cluster)
+    {
+        if (!ProspectFilter.TryRead(request.Query, out var query, out var problem))
+        {
+            return Problems.BadRequest(problem);
+        }
+        var campaign = cluster.Campaign(ws, campaignId);
+        if (!(await campaign.GetViewAsync()).Exists)
+        {
+            return CampaignNotFound(campaignId);
+        }
+        var page = await campaign.ListProspectsAsync(query);
+        return Results.Ok(new ProspectPageJson([.. page.Items.Select(ProspectJson.From)], page.Next));
+    }
+
     private static async Task<IResult> GetProspectAsync(string ws, string campaignId, string prospectId, IClusterClient cluster)
     {
         var campaign = cluster.Campaign(ws, campaignId);
@@ -276,6 +292,73 @@ public static class ActivityFilter
         Names.Any(name => query[name] is { Count: 1 } v && string.IsNullOrEmpty(v[0]));
 
     private static readonly string[] Names = ["kind", "reason", "limit", "cursor"];
+}
+
+/// <summary>
+/// The prospects list's query (API.md §3): <c>status</c>, <c>reason</c>, <c>accountId</c>, <c>limit</c> (1 to 500) and
+/// <c>cursor</c> (the <c>next</c> of a previous page: the last prospect id it held). Empty values are absent.
+/// </summary>
+public static class ProspectFilter
+{
+    private static readonly string[] Names = ["status", "reason", "accountId", "limit", "cursor"];
+
+    public static bool TryRead(IQueryCollection query, out ProspectQuery result, out string problem)
+    {
+        result = new ProspectQuery { Limit = CampaignsApi.DefaultActivityLimit };
+        problem = Names.FirstOrDefault(n => query[n].Count > 1) is { } repeated ? $"Query parameter '{repeated}' is given more than once." : "";
+        if (problem.Length > 0)
+        {
+            return false;
+        }
+        if (Value(query, "status") is { } statusText)
+        {
+            if (!EnumNames.TryParse<ProspectStatus>(statusText, out var status))
+            {
+                problem = $"status must be one of {string.Join(", ", Enum.GetNames<ProspectStatus>())}, got '{Problems.Shorten(statusText)}'.";
+                return false;
+            }
+            result = result with { Status = status };
+        }
+        if (Value(query, "reason") is { } reasonText)
+        {
+            if (!EnumNames.TryParse<Reason>(reasonText, out var reason) || reason == Reason.None)
+            {
+                problem = $"reason must be one of {string.Join(", ", Enum.GetNames<Reason>().Where(n => n != nameof(Reason.None)))}, got '{Problems.Shorten(reasonText)}'.";
+                return false;
+            }
+            result = result with { Reason = reason };
+        }
+        if (Value(query, "accountId") is { } accountId)
+        {
+            if (!Ids.IsValid(accountId))
+            {
+                problem = $"accountId must match [A-Za-z0-9_-]{{1,64}}, got '{Problems.Shorten(accountId)}'.";
+                return false;
+            }
+            result = result with { AccountId = accountId };
+        }
+        if (Value(query, "cursor") is { } cursor)
+        {
+            if (!Ids.IsValid(cursor))
+            {
+                problem = $"cursor '{Problems.Shorten(cursor)}' is not one this API gave: pass the 'next' of a previous page as it was.";
+                return false;
+            }
+            result = result with { After = cursor };
+        }
+        if (Value(query, "limit") is { } limitText)
+        {
+            if (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out var limit) || limit is < 1 or > CampaignsApi.MaxActivityLimit)
+            {
+                problem = $"limit must be a whole number from 1 to {CampaignsApi.MaxActivityLimit}, got '{Problems.Shorten(limitText)}'.";
+                return false;
+            }
+            result = result with { Limit = limit };
+        }
+        return true;
+    }
+
+    private static string? Value(IQueryCollection query, string name) => query[name] is { Count: 1 } v && !string.IsNullOrEmpty(v[0]) ? v[0] : null;
 }
 
 /// <summary>An opaque paging cursor: the event log sequence to continue below, base64url-wrapped.</summary>

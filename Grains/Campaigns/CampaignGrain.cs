@@ -96,6 +96,31 @@ internal sealed partial class CampaignGrain(
     public Task<ProspectView?> GetProspectAsync(string prospectId) =>
         Task.FromResult(S.Prospects.TryGetValue(prospectId, out var p) ? ToView(p) : null);
 
+    public Task<ProspectPage> ListProspectsAsync(ProspectQuery query)
+    {
+        var limit = Math.Clamp(query.Limit, 1, 500);
+        var page = new List<ProspectView>(limit + 1);
+        if (query.AccountId is null || query.AccountId == S.AccountId)
+        {
+            // A walk in id order over the prospects in state; once prospects live in a store of their own
+            // (issue 11), the same query becomes an index read there.
+            foreach (var p in S.Prospects.Values.Where(p => query.After is null || string.CompareOrdinal(p.Id, query.After) > 0).OrderBy(p => p.Id, StringComparer.Ordinal))
+            {
+                var view = ToView(p);
+                if ((query.Status is null || view.Status == query.Status) && (query.Reason is null || view.Reason == query.Reason))
+                {
+                    page.Add(view);
+                    if (page.Count > limit)
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+        var next = page.Count > limit ? page[limit - 1].Id : null;
+        return Task.FromResult(new ProspectPage(page.Count > limit ? page[..limit] : page, next));
+    }
+
     public Task<EventPage> GetActivityAsync(ActivityQuery query) =>
         eventLog.ReadCampaignAsync(_workspaceId, _campaignId, query);
 
