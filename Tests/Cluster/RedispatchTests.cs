@@ -35,10 +35,8 @@ public sealed class RedispatchTests(ClusterFixture fixture)
         Assert.Equal(2, _s.LinkedIn.Calls[ActionType.InMail]); // and nothing re-sent
     }
 
-    // BUG (reported, not fixed here): fails on today's code with Counters.Sent 0. ProspectMachine.Apply counts a
-    // Sent only when it is not a replay (CountSent: !result.Replayed, pinned by ProspectMachineTests
-    // Sent_Replayed_*), so a delivery the campaign learns of through a replay is never counted. Skipped so the
-    // suite stays green until the campaign side decides; remove Skip to see it fail.
+    // A delivery the campaign learns of through a replay is counted: the prospect still stood at that step,
+    // so the campaign had never counted it (ProspectMachine counts replays since issue 10).
     [Fact]
     public async Task ACampaignThatLostItsAnswer_CountsTheDeliveryWhenTheAccountReplaysIt()
     {
