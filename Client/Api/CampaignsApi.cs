@@ -227,53 +227,81 @@ public static class CampaignsApi
     }
 }
 
+/// <summary>
+/// What the list endpoints' query strings share: each name given at most once; an empty value (<c>kind=</c>) is
+/// absent, as a browser form sends its "any" choice and as API.md says every filter is optional; anything else
+/// unknown is a 400 with a detail that says what is allowed.
+/// </summary>
+internal static class QueryValues
+{
+    public static string? Repeated(IQueryCollection query, string[] names) =>
+        names.FirstOrDefault(n => query[n].Count > 1) is { } name ? $"Query parameter '{name}' is given more than once." : null;
+
+    public static string? Value(IQueryCollection query, string name) => query[name] is { Count: 1 } v && !string.IsNullOrEmpty(v[0]) ? v[0] : null;
+
+    public static bool HasEmptyValues(IQueryCollection query, string[] names) =>
+        names.Any(name => query[name] is { Count: 1 } v && string.IsNullOrEmpty(v[0]));
+
+    /// <summary>An enum by name; <paramref name="excluded"/> (e.g. <c>Reason.None</c>) is not a filter anyone can ask for.</summary>
+    public static bool TryEnum<T>(IQueryCollection query, string name, out T? value, ref string problem, T? excluded = null) where T : struct, Enum
+    {
+        value = null;
+        if (Value(query, name) is not { } text)
+        {
+            return true;
+        }
+        if (!EnumNames.TryParse<T>(text, out var parsed) || Equals(parsed, excluded))
+        {
+            var allowed = Enum.GetNames<T>().Where(n => excluded is not { } x || n != x.ToString());
+            problem = $"{name} must be one of {string.Join(", ", allowed)}, got '{Problems.Shorten(text)}'.";
+            return false;
+        }
+        value = parsed;
+        return true;
+    }
+
+    public static bool TryLimit(IQueryCollection query, out int? limit, ref string problem)
+    {
+        limit = null;
+        if (Value(query, "limit") is not { } text)
+        {
+            return true;
+        }
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) || parsed is < 1 or > CampaignsApi.MaxActivityLimit)
+        {
+            problem = $"limit must be a whole number from 1 to {CampaignsApi.MaxActivityLimit}, got '{Problems.Shorten(text)}'.";
+            return false;
+        }
+        limit = parsed;
+        return true;
+    }
+
+    public static string BadCursor(string cursor) =>
+        $"cursor '{Problems.Shorten(cursor)}' is not one this API gave: pass the 'next' of a previous page as it was.";
+}
+
 /// <summary>The Activity filter of the query string: <c>kind</c>, <c>reason</c>, <c>limit</c>, <c>cursor</c>.</summary>
 public static class ActivityFilter
 {
+    private static readonly string[] Names = ["kind", "reason", "limit", "cursor"];
+
     public static bool TryRead(IQueryCollection query, out ActivityQuery result, out string problem)
     {
         result = new ActivityQuery { Limit = CampaignsApi.DefaultActivityLimit };
-        problem = "";
-        foreach (var name in Names)
+        problem = QueryValues.Repeated(query, Names) ?? "";
+        if (problem.Length > 0
+            || !QueryValues.TryEnum<EventKind>(query, "kind", out var kind, ref problem)
+            || !QueryValues.TryEnum<Reason>(query, "reason", out var reason, ref problem, Reason.None)
+            || !QueryValues.TryLimit(query, out var limit, ref problem))
         {
-            if (query[name].Count > 1)
-            {
-                problem = $"Query parameter '{name}' is given more than once.";
-                return false;
-            }
+            return false;
         }
-        if (Value(query, "kind") is { } kindText)
-        {
-            if (!EnumNames.TryParse<EventKind>(kindText, out var kind))
-            {
-                problem = $"kind must be one of {string.Join(", ", Enum.GetNames<EventKind>())}, got '{Problems.Shorten(kindText)}'.";
-                return false;
-            }
-            result = result with { Kind = kind };
-        }
-        if (Value(query, "reason") is { } reasonText)
-        {
-            if (!EnumNames.TryParse<Reason>(reasonText, out var reason) || reason == Reason.None)
-            {
-                problem = $"reason must be one of {string.Join(", ", Enum.GetNames<Reason>().Where(n => n != nameof(Reason.None)))}, got '{Problems.Shorten(reasonText)}'.";
-                return false;
-            }
-            result = result with { Reason = reason };
-        }
-        if (Value(query, "limit") is { } limitText)
-        {
-            if (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out var limit) || limit is < 1 or > CampaignsApi.MaxActivityLimit)
-            {
-                problem = $"limit must be a whole number from 1 to {CampaignsApi.MaxActivityLimit}, got '{Problems.Shorten(limitText)}'.";
-                return false;
-            }
-            result = result with { Limit = limit };
-        }
-        if (Value(query, "cursor") is { } cursorText)
+        result = result with { Kind = kind, Reason = reason, Limit = limit ?? result.Limit };
+        if (QueryValues.Value(query, "cursor") is { } cursorText)
         {
             if (ActivityCursor.Decode(cursorText) is not { } before)
             {
-                problem = $"cursor '{Problems.Shorten(cursorText)}' is not one this API gave: pass the 'next' of a previous page as it was.";
+                problem = QueryValues.BadCursor(cursorText);
                 return false;
             }
             result = result with { Before = before };
@@ -281,17 +309,8 @@ public static class ActivityFilter
         return true;
     }
 
-    /// <summary>
-    /// One parameter's value; an empty one (<c>kind=</c>) is absent, as a browser form sends its "any"
-    /// choice and as API.md says every filter is optional. Anything else unknown stays a 400.
-    /// </summary>
-    private static string? Value(IQueryCollection query, string name) => query[name] is { Count: 1 } v && !string.IsNullOrEmpty(v[0]) ? v[0] : null;
-
     /// <summary>True when a parameter is given empty, so a page can answer with its address without it.</summary>
-    public static bool HasEmptyValues(IQueryCollection query) =>
-        Names.Any(name => query[name] is { Count: 1 } v && string.IsNullOrEmpty(v[0]));
-
-    private static readonly string[] Names = ["kind", "reason", "limit", "cursor"];
+    public static bool HasEmptyValues(IQueryCollection query) => QueryValues.HasEmptyValues(query, Names);
 }
 
 /// <summary>
@@ -305,30 +324,16 @@ public static class ProspectFilter
     public static bool TryRead(IQueryCollection query, out ProspectQuery result, out string problem)
     {
         result = new ProspectQuery { Limit = CampaignsApi.DefaultActivityLimit };
-        problem = Names.FirstOrDefault(n => query[n].Count > 1) is { } repeated ? $"Query parameter '{repeated}' is given more than once." : "";
-        if (problem.Length > 0)
+        problem = QueryValues.Repeated(query, Names) ?? "";
+        if (problem.Length > 0
+            || !QueryValues.TryEnum<ProspectStatus>(query, "status", out var status, ref problem)
+            || !QueryValues.TryEnum<Reason>(query, "reason", out var reason, ref problem, Reason.None)
+            || !QueryValues.TryLimit(query, out var limit, ref problem))
         {
             return false;
         }
-        if (Value(query, "status") is { } statusText)
-        {
-            if (!EnumNames.TryParse<ProspectStatus>(statusText, out var status))
-            {
-                problem = $"status must be one of {string.Join(", ", Enum.GetNames<ProspectStatus>())}, got '{Problems.Shorten(statusText)}'.";
-                return false;
-            }
-            result = result with { Status = status };
-        }
-        if (Value(query, "reason") is { } reasonText)
-        {
-            if (!EnumNames.TryParse<Reason>(reasonText, out var reason) || reason == Reason.None)
-            {
-                problem = $"reason must be one of {string.Join(", ", Enum.GetNames<Reason>().Where(n => n != nameof(Reason.None)))}, got '{Problems.Shorten(reasonText)}'.";
-                return false;
-            }
-            result = result with { Reason = reason };
-        }
-        if (Value(query, "accountId") is { } accountId)
+        result = result with { Status = status, Reason = reason, Limit = limit ?? result.Limit };
+        if (QueryValues.Value(query, "accountId") is { } accountId)
         {
             if (!Ids.IsValid(accountId))
             {
@@ -337,28 +342,17 @@ public static class ProspectFilter
             }
             result = result with { AccountId = accountId };
         }
-        if (Value(query, "cursor") is { } cursor)
+        if (QueryValues.Value(query, "cursor") is { } cursor)
         {
             if (!Ids.IsValid(cursor))
             {
-                problem = $"cursor '{Problems.Shorten(cursor)}' is not one this API gave: pass the 'next' of a previous page as it was.";
+                problem = QueryValues.BadCursor(cursor);
                 return false;
             }
             result = result with { After = cursor };
         }
-        if (Value(query, "limit") is { } limitText)
-        {
-            if (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out var limit) || limit is < 1 or > CampaignsApi.MaxActivityLimit)
-            {
-                problem = $"limit must be a whole number from 1 to {CampaignsApi.MaxActivityLimit}, got '{Problems.Shorten(limitText)}'.";
-                return false;
-            }
-            result = result with { Limit = limit };
-        }
         return true;
     }
-
-    private static string? Value(IQueryCollection query, string name) => query[name] is { Count: 1 } v && !string.IsNullOrEmpty(v[0]) ? v[0] : null;
 }
 
 /// <summary>An opaque paging cursor: the event log sequence to continue below, base64url-wrapped.</summary>
