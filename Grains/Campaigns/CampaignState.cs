@@ -43,4 +43,11 @@ public sealed record ProspectRecord
     [Id(10)] public bool Accepted { get; init; }
     /// <summary>The prospect replied: counted once, likewise.</summary>
     [Id(11)] public bool Replied { get; init; }
+    /// <summary>
+    /// Bumped by one on every change: the prospect store writes a record only over the version before it
+    /// (<see cref="IProspectStore.UpdateAsync"/>). 1 when enrolled.
+    /// </summary>
+    [Id(12)] public int Version { get; init; } = 1;
+    /// <summary>The account that delivered the prospect's first action, which every later step goes from; null before.</summary>
+    [Id(13)] public string? AccountId { get; init; }
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Orleans.Reminders;
+using OrleansBreaker.Campaigns;
 
 namespace OrleansBreaker.Hosting;
 
@@ -42,10 +43,13 @@ public static class BreakerServices
         {
             services.AddSingleton(_ => NpgsqlDataSource.Create(PostgresConnection.WithBreakerDefaults(storage.ConnectionString)));
             services.AddSingleton<IEventLog>(sp => new PostgresEventLog(sp.GetRequiredService<NpgsqlDataSource>()));
+            // Until PostgresProspectStore lands (issue 11, in progress): prospects in memory.
+            services.AddSingleton<IProspectStore, InMemoryProspectStore>();
         }
         else
         {
             services.AddSingleton<IEventLog, InMemoryEventLog>();
+            services.AddSingleton<IProspectStore, InMemoryProspectStore>();
         }
         return services;
     }
