@@ -77,6 +77,13 @@ public interface ICampaignGrain : IGrainWithStringKey
     /// </summary>
     [OneWay, Alias("RecordProspectOutcome")]
     Task RecordProspectOutcomeAsync(string prospectId, EventKind kind, DateTimeOffset at);
+
+    /// <summary>
+    /// The due index says the campaign has work due (or its silo died): it looks at what is due and keeps
+    /// itself awake while work is due soon. One-way: the silo's wake service does not wait on campaigns.
+    /// </summary>
+    [OneWay, Alias("Wake")]
+    Task WakeAsync();
 }
 
 public static class GrainKeys

@@ -1,8 +1,9 @@
 namespace OrleansBreaker.Campaigns;
 
 /// <summary>
-/// The campaign grain's persisted state: its steps and each prospect's step state and counters.
-/// Bounded by the campaign's own prospects; history (activity) lives in the event log.
+/// The campaign grain's persisted state: its settings, counters and the writes in flight. Bounded
+/// whatever the campaign's size: prospects live in the <see cref="IProspectStore"/>, one row each,
+/// and history (activity) in the event log.
 /// </summary>
 [GenerateSerializer, Alias("OrleansBreaker.CampaignState")]
 public sealed record CampaignState
@@ -11,6 +12,10 @@ public sealed record CampaignState
     [Id(1)] public string AccountId { get; set; } = "";
     [Id(2)] public List<StepDefinition> Steps { get; set; } = [];
     [Id(3)] public bool Active { get; set; }
+    /// <summary>
+    /// Where builds before the prospect store kept every prospect. Read once, moved to the store at the
+    /// next activation and emptied; never written with prospects again.
+    /// </summary>
     [Id(4)] public Dictionary<string, ProspectRecord> Prospects { get; set; } = new(StringComparer.Ordinal);
     [Id(5)] public CampaignCounters Counters { get; set; } = new(0, 0, 0, 0, 0);
     /// <summary>
@@ -18,6 +23,13 @@ public sealed record CampaignState
     /// log has them (re-appending is harmless: each carries a key the log stores once).
     /// </summary>
     [Id(6)] public List<EventRecord> Outbox { get; set; } = [];
+    /// <summary>
+    /// The prospect changes counted in <see cref="Counters"/> (at most one batch), written here with the
+    /// counters before they go to the prospect store: if the grain dies in between, the next activation
+    /// writes them (compare-and-set, so a change already stored or overtaken is not written twice).
+    /// Counters and prospects never part ways, so a delivery is counted once.
+    /// </summary>
+    [Id(7)] public List<ProspectRecord> Pending { get; set; } = [];
 }
 
 /// <summary>One prospect's position in the sequence. Immutable; <see cref="ProspectMachine"/> makes the next one.</summary>

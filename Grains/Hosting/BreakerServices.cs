@@ -51,6 +51,8 @@ public static class BreakerServices
             services.AddSingleton<IEventLog, InMemoryEventLog>();
             services.AddSingleton<IProspectStore, InMemoryProspectStore>();
         }
+        // Wakes campaigns whose work is due from the prospect store's due index (no reminder per campaign).
+        services.AddHostedService<CampaignWakeService>();
         return services;
     }
 }

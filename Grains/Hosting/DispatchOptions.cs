@@ -55,6 +55,13 @@ public sealed class DispatchOptions
     [Range(typeof(TimeSpan), "00:00:00.050", "1.00:00:00")]
     public TimeSpan OutcomePollInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How often each silo reads the campaigns' due index and wakes the campaigns whose work is due (or whose
+    /// silo died). Default 10 s: a campaign with nothing due soon is woken at most this late.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
+    public TimeSpan WakePollInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Whether campaigns dispatch by themselves on a timer. Tests switch it off and call RunDue.</summary>
     public bool AutoDispatch { get; set; } = true;
 }

@@ -22,6 +22,7 @@ public sealed class AutoDispatchSiloConfigurator : ISiloConfigurator
         {
             o.AutoDispatch = true;
             o.CampaignTick = TimeSpan.FromMilliseconds(50);
+            o.WakePollInterval = TimeSpan.FromMilliseconds(100);
             o.OutcomePollInterval = TimeSpan.FromMilliseconds(50);
         });
     }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.TestingHost;
+using OrleansBreaker.Campaigns;
 using OrleansBreaker.EventLog;
 using OrleansBreaker.Hosting;
 using OrleansBreaker.Silo.Hosting;
@@ -22,6 +23,7 @@ public static class TestWorld
     public static FakeTimeProvider Time { get; } = new(Start);
     public static SimulatedLinkedIn LinkedIn { get; } = new(Time);
     public static FaultyEventLog EventLog { get; } = new(new InMemoryEventLog());
+    public static FaultyProspectStore Prospects { get; } = new(new InMemoryProspectStore());
 }
 
 /// <summary>Silo set-up of the embedded default, with the test world's clock, upstream and event log.</summary>
@@ -41,6 +43,7 @@ public sealed class EmbeddedSiloConfigurator : ISiloConfigurator
         siloBuilder.Services.AddSingleton(TestWorld.LinkedIn);
         siloBuilder.Services.AddSingleton<ILinkedInUpstream>(TestWorld.LinkedIn);
         siloBuilder.Services.AddSingleton<IEventLog>(TestWorld.EventLog);
+        siloBuilder.Services.AddSingleton<IProspectStore>(TestWorld.Prospects);
     }
 }
 

@@ -1,0 +1,277 @@
+using Orleans.Storage;
+
+namespace OrleansBreaker.Campaigns;
+
+internal sealed partial class CampaignGrain
+{
+    public async Task<int> RunDueAsync()
+    {
+        if (!S.Exists || !S.Active)
+        {
+            return 0;
+        }
+        await EnsureReadyAsync();
+        await FlushOutboxAsync();
+        var now = time.GetUtcNow();
+        var due = await store.ReadDueAsync(_key, now, options.Value.BatchSize);
+        if (due.Count == 0)
+        {
+            return 0;
+        }
+
+        var account = GrainFactory.GetGrain<IAccountGrain>(GrainKeys.Scoped(_workspaceId, S.AccountId));
+        var changes = new List<(ProspectRecord Before, ProspectRecord After)>(due.Count);
+        var events = new List<EventRecord>();
+        foreach (var prospect in due)
+        {
+            var action = S.Steps[prospect.StepIndex].Action;
+            DispatchResult result;
+            try
+            {
+                result = await account.DispatchAsync(new DispatchCommand
+                {
+                    CampaignId = _campaignId, ProspectId = prospect.Id, Step = prospect.StepIndex, Action = action, ProfileUrl = prospect.ProfileUrl,
+                });
+            }
+            catch (Exception ex)
+            {
+                // The account could not be reached or could not reach its storage: nothing was sent
+                // (the account persists its intent before any send). Wait and look again.
+                LogDispatchFailed(_campaignId, prospect.Id, ex);
+                result = new DispatchResult { Status = DispatchStatus.Blocked, Reason = Reason.StorageUnavailable, At = now };
+            }
+            changes.Add((prospect, Apply(prospect, action, result, now, events)));
+            if (result.Status == DispatchStatus.Blocked && result.Reason is Reason.StorageUnavailable or Reason.AccountDisconnected or Reason.AccountRestricted or Reason.SafetyMode)
+            {
+                break; // the rest would meet the same wall; they stay due for the next run
+            }
+        }
+        await CommitAsync(changes, events);
+        return due.Count;
+    }
+
+    private ProspectRecord Apply(ProspectRecord prospect, ActionType action, DispatchResult result, DateTimeOffset now, List<EventRecord> events)
+    {
+        var (next, effect) = ProspectMachine.Apply(prospect, result, S.Steps, now);
+        var c = S.Counters;
+        if (effect.CountSent)
+        {
+            c = c with { Sent = c.Sent + 1 };
+            // A conversation stays with the seat that started it (BRIEF §11): bound by the first delivery.
+            next = next.AccountId is null ? next with { AccountId = S.AccountId } : next;
+        }
+        if (effect.CountFailed)
+        {
+            c = c with { Failed = c.Failed + 1 };
+        }
+        if (effect.EmitSkip)
+        {
+            c = c with { Skipped = c.Skipped + 1 };
+            BreakerMetrics.Skip(result.Reason);
+            events.Add(NewEvent(EventKind.Skipped, action, prospect.Id, now) with
+            {
+                // One skip per prospect step per trip, in the log too: a re-appended outbox stores it once.
+                Key = $"{_campaignId}/{prospect.Id}/{prospect.StepIndex}/skip/{result.TripId?.UtcTicks ?? 0}",
+                Reason = result.Reason,
+                ResumeAt = result.ResumeAt,
+                Text = ActivityText.For(EventKind.Skipped, result.Reason, action),
+            });
+        }
+        S.Counters = c;
+        return next;
+    }
+
+    /// <summary>
+    /// Brings the activation up to date before it does anything: the legacy prospects moved to the store,
+    /// the stored batch in flight written there, counts read, and a state write that failed done again.
+    /// Throws while any of it cannot be done: dispatching on prospects older than the counters would
+    /// send a step again and count it twice.
+    /// </summary>
+    private async Task EnsureReadyAsync()
+    {
+        await EnsureLoadedAsync();
+        if (_unsaved)
+        {
+            // What the last run did is not stored yet: store it (with its events) before doing more.
+            await CommitAsync([], []);
+        }
+        else if (_pendingUnapplied)
+        {
+            await ApplyPendingAsync(throwOnFailure: true);
+        }
+    }
+
+    /// <summary>What readers need: the legacy prospects moved, the stored batch in flight written, the counts read.</summary>
+    private async Task EnsureLoadedAsync()
+    {
+        if (!_ready)
+        {
+            if (S.Prospects.Count > 0)
+            {
+                await MigrateLegacyProspectsAsync();
+            }
+            if (S.Pending.Count > 0)
+            {
+                // Written already, or overtaken by a later change: the compare-and-set refuses those, as it should.
+                await store.UpdateAsync(_key, S.Pending);
+            }
+            _stats.Load(await store.CountAsync(_key));
+            _ready = true;
+        }
+    }
+
+    /// <summary>
+    /// A prospect as this activation knows it: the change of the last run while it is not in the store yet
+    /// (storage down), else the stored row. So a prospect shows what stopped it even while storage is away.
+    /// </summary>
+    private async Task<ProspectRecord?> ReadProspectAsync(string prospectId)
+    {
+        if ((_unsaved || _pendingUnapplied) && S.Pending.Find(p => p.Id == prospectId) is { } pending)
+        {
+            return pending;
+        }
+        return await store.GetAsync(_key, prospectId);
+    }
+
+    private async Task MigrateLegacyProspectsAsync()
+    {
+        var legacy = S.Prospects.Values.ToList();
+        for (var i = 0; i < legacy.Count; i += MaxPage)
+        {
+            await store.AddAsync(_key, legacy.GetRange(i, Math.Min(MaxPage, legacy.Count - i)));
+        }
+        S.Prospects.Clear();
+        await state.WriteStateAsync();
+        LogMigrated(_campaignId, legacy.Count);
+    }
+
+    /// <summary>
+    /// Stores the state (counters, events, and the prospect changes that produced them) in one write, then
+    /// writes the prospects to the store and appends the events. The state write is the commit point:
+    /// if it fails, nothing is stored and the work is redone (the account replays what it recorded, a skip
+    /// is recorded again with the same key); once it is done, the prospects and events follow, now or at
+    /// the next activation.
+    /// </summary>
+    private async Task CommitAsync(IReadOnlyList<(ProspectRecord Before, ProspectRecord After)> changes, IReadOnlyList<EventRecord> events)
+    {
+        if (changes.Count > 0)
+        {
+            // The store writes each prospect over the version it was read at.
+            S.Pending = [.. changes.Select(c => c.After with { Version = c.Before.Version + 1 })];
+            foreach (var (before, after) in changes)
+            {
+                _stats.Changed(before, after);
+            }
+            _earliestResume = null;
+        }
+        S.Outbox.AddRange(events);
+        try
+        {
+            await state.WriteStateAsync();
+            _unsaved = false;
+        }
+        catch (Exception ex)
+        {
+            _unsaved = true;
+            LogStateNotWritten(_campaignId, S.Outbox.Count, ex);
+            if (ex is InconsistentStateException)
+            {
+                // Another activation wrote since we read: what we hold is stale and can never be stored.
+                // Drop it with its events; the next activation reads what was stored and redoes the work.
+                DeactivateOnIdle();
+            }
+            throw;
+        }
+        _pendingUnapplied = S.Pending.Count > 0;
+        await ApplyPendingAsync(throwOnFailure: false);
+        await FlushOutboxAsync();
+    }
+
+    /// <summary>
+    /// Writes the stored batch to the prospect store. Emptying it is written with the next state write:
+    /// until then a reactivation writes it again, which the compare-and-set turns into nothing.
+    /// </summary>
+    private async Task ApplyPendingAsync(bool throwOnFailure)
+    {
+        if (!_pendingUnapplied)
+        {
+            return;
+        }
+        IReadOnlyList<string> refused;
+        try
+        {
+            refused = await store.UpdateAsync(_key, S.Pending);
+        }
+        catch (Exception ex)
+        {
+            LogProspectsNotWritten(_campaignId, S.Pending.Count, ex);
+            if (throwOnFailure)
+            {
+                throw;
+            }
+            return;
+        }
+        _pendingUnapplied = false;
+        S.Pending = [];
+        if (refused.Count > 0)
+        {
+            // Someone else changed these prospects since this activation read them: another activation.
+            // What this one holds is stale; the next activation counts again from the store.
+            LogProspectsOvertaken(_campaignId, refused.Count);
+            DeactivateOnIdle();
+        }
+    }
+
+    /// <summary>
+    /// Changes every prospect matching <paramref name="filter"/> with <paramref name="change"/>, a page at a
+    /// time, straight in the store: for changes that count nothing (a breaker cleared, steps removed), so
+    /// they need not ride in the state. Returns how many changed.
+    /// </summary>
+    private async Task<int> UpdateWhereAsync(ProspectFilter filter, Func<ProspectRecord, ProspectRecord> change)
+    {
+        var changed = 0;
+        string? after = null;
+        while (true)
+        {
+            var page = await store.ListAsync(_key, filter, after, MaxPage);
+            var updates = page.Select(p => (Before: p, After: change(p))).Where(c => c.After != c.Before)
+                .Select(c => (c.Before, After: c.After with { Version = c.Before.Version + 1 })).ToList();
+            if (updates.Count > 0)
+            {
+                var refused = (await store.UpdateAsync(_key, [.. updates.Select(u => u.After)])).ToHashSet(StringComparer.Ordinal);
+                foreach (var (before, after2) in updates.Where(u => !refused.Contains(u.Before.Id)))
+                {
+                    _stats.Changed(before, after2);
+                    changed++;
+                }
+                _earliestResume = null;
+            }
+            if (page.Count < MaxPage)
+            {
+                return changed;
+            }
+            after = page[^1].Id;
+        }
+    }
+
+    /// <summary>
+    /// Appends the stored outbox. Emptying it is written with the next state write: until then a reactivation
+    /// appends the same events again, and the log keeps each key once.
+    /// </summary>
+    private async Task FlushOutboxAsync()
+    {
+        if (S.Outbox.Count == 0 || _unsaved)
+        {
+            return;
+        }
+        try
+        {
+            await eventLog.AppendAsync(S.Outbox);
+            S.Outbox.Clear();
+        }
+        catch (Exception ex)
+        {
+            LogEventLogUnavailable(_campaignId, S.Outbox.Count, ex);
+        }
+    }
+}
