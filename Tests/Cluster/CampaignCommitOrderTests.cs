@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using OrleansBreaker.Campaigns;
 
 namespace OrleansBreaker.Tests.Cluster;
@@ -86,5 +87,44 @@ public sealed class CampaignCommitOrderTests(ClusterFixture fixture)
         await storage.ReadStateAsync("campaign", Orleans.Runtime.GrainId.Create("campaign", GrainKeys.Scoped(_s.Workspace, campaignId)), grainState);
         var serializer = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Orleans.Serialization.Serializer>(silo.SiloHost.Services);
         return serializer.SerializeToArray(grainState.State).Length;
+    }
+}
+
+/// <summary>Campaigns stored by builds before the prospect store keep every prospect, moved into the store on first use.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class LegacyCampaignStateTests(ClusterFixture fixture)
+{
+    private readonly Scenario _s = new(fixture.Grains);
+
+    [Fact]
+    public async Task ACampaignWhoseStateHoldsItsProspects_MovesThemToTheStore_KeepingStepsReasonsAndCounters()
+    {
+        await _s.CreateAccountAsync();
+        var now = TestWorld.Time.GetUtcNow();
+        var legacy = new CampaignState
+        {
+            Exists = true, AccountId = _s.AccountId, Active = true,
+            Steps = [new StepDefinition(ActionType.Invite), new StepDefinition(ActionType.Message)],
+            Counters = new CampaignCounters(Sent: 1, Accepted: 0, Replied: 0, Skipped: 1, Failed: 0),
+            Prospects = new(StringComparer.Ordinal)
+            {
+                ["old1"] = new ProspectRecord { Id = "old1", StepIndex = 1, Status = ProspectStatus.Due, WakeAt = now },
+                ["old2"] = new ProspectRecord { Id = "old2", StepIndex = 0, Status = ProspectStatus.Waiting, Reason = Reason.CapReached, ResumeAt = now.AddHours(3), WakeAt = now.AddHours(3) },
+            },
+        };
+        var silo = (Orleans.TestingHost.InProcessSiloHandle)fixture.Cluster.Primary!;
+        var storage = silo.SiloHost.Services.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>(OrleansBreaker.Hosting.StorageNames.GrainStore);
+        await storage.WriteStateAsync("campaign", Orleans.Runtime.GrainId.Create("campaign", GrainKeys.Scoped(_s.Workspace, "legacy")), new Orleans.GrainState<CampaignState>(legacy));
+
+        var campaign = _s.Campaign("legacy");
+        var view = await campaign.GetViewAsync();
+
+        Assert.Equal(2, view.Prospects);
+        Assert.Equal(1, view.Steps[0].Waiting);
+        Assert.Equal(legacy.Counters, view.Counters);
+        Assert.Equal((ProspectStatus.Waiting, Reason.CapReached), ((await campaign.GetProspectAsync("old2"))!.Status, (await campaign.GetProspectAsync("old2"))!.Reason));
+        Assert.NotNull(await TestWorld.Prospects.Inner.GetAsync(new CampaignKey(_s.Workspace, "legacy"), "old1"));
+        Assert.Equal(1, await campaign.RunDueAsync()); // old1's message
+        Assert.Equal(1, _s.LinkedIn.Calls[ActionType.Message]);
     }
 }

@@ -7,7 +7,7 @@ using Npgsql;
 namespace OrleansBreaker.Tests.Durable;
 
 /// <summary>
-/// Campaigns drive their own dispatch (grain timers, kept alive by reminders) on three silos on
+/// Campaigns drive their own dispatch (grain timers while work is due, the due index otherwise) on three silos on
 /// PostgreSQL: caps and pacing per account stay exact, no key reaches LinkedIn twice, and dispatch
 /// carries on after a silo dies.
 /// </summary>
@@ -29,6 +29,7 @@ public sealed class MultiSiloDispatchTests : IAsyncLifetime
         {
             ["AutoDispatch"] = "true",
             ["CampaignTick"] = "00:00:00.200",
+            ["WakePollInterval"] = "00:00:01",
             ["MinInterval"] = MinInterval.ToString(),
             ["MaxJitter"] = "00:00:00",
         });
@@ -59,7 +60,7 @@ public sealed class MultiSiloDispatchTests : IAsyncLifetime
             await DurableCluster.AdvanceAsync(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
         }
         await _cluster.KillSiloAsync(_cluster.Silos[^1]);
-        // Past the keep-alive reminder period, so campaigns of the dead silo come back on their own.
+        // Campaigns of the dead silo come back on their own once the membership declares it dead (the due index).
         await DurableCluster.AdvanceAsync(TimeSpan.FromMinutes(3), TimeSpan.FromSeconds(2));
 
         Assert.True(await DurableCluster.EventuallyAsync(
