@@ -22,7 +22,10 @@ public sealed class DispatchOptions
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan UpstreamTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How often an active campaign looks for due prospects. Default 1 s.</summary>
+    /// <summary>
+    /// While a campaign is awake (work due within two minutes), how often it looks for due prospects at
+    /// most, and the pause after a run that sent something. Default 1 s.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "01:00:00")]
     public TimeSpan CampaignTick { get; set; } = TimeSpan.FromSeconds(1);
 
