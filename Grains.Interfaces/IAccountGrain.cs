@@ -39,17 +39,21 @@ public interface ICampaignGrain : IGrainWithStringKey
     [Alias("AddProspects")]
     Task<AddProspectsResult> AddProspectsAsync(IReadOnlyList<ProspectInput> prospects);
 
-    [Alias("GetView")]
+    /// <summary>
+    /// Reads interleave with a dispatch run (they only read the store and counts kept in memory), so the API
+    /// and the dashboard never wait for a campaign's batch of sends.
+    /// </summary>
+    [AlwaysInterleave, Alias("GetView")]
     Task<CampaignView> GetViewAsync();
 
-    [Alias("GetProspect")]
+    [AlwaysInterleave, Alias("GetProspect")]
     Task<ProspectView?> GetProspectAsync(string prospectId);
 
-    [Alias("GetActivity")]
+    [AlwaysInterleave, Alias("GetActivity")]
     Task<EventPage> GetActivityAsync(ActivityQuery query);
 
     /// <summary>"Why are my prospects stuck": a page of prospects, filtered by status, reason and account.</summary>
-    [Alias("ListProspects")]
+    [AlwaysInterleave, Alias("ListProspects")]
     Task<ProspectPage> ListProspectsAsync(ProspectQuery query);
 
     /// <summary>Dispatches every prospect that is due now, one at a time; returns how many were attempted.</summary>

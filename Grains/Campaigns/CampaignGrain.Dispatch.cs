@@ -101,10 +101,15 @@ internal sealed partial class CampaignGrain
         }
     }
 
-    /// <summary>What readers need: the legacy prospects moved, the stored batch in flight written, the counts read.</summary>
-    private async Task EnsureLoadedAsync()
+    /// <summary>
+    /// What readers need: the legacy prospects moved, the stored batch in flight written, the counts read.
+    /// Once per activation; reads interleave with other calls, so concurrent callers share the one load.
+    /// </summary>
+    private Task EnsureLoadedAsync() => _ready ? Task.CompletedTask : _loading ??= LoadAsync();
+
+    private async Task LoadAsync()
     {
-        if (!_ready)
+        try
         {
             if (S.Prospects.Count > 0)
             {
@@ -117,6 +122,11 @@ internal sealed partial class CampaignGrain
             }
             _stats.Load(await store.CountAsync(_key));
             _ready = true;
+        }
+        finally
+        {
+            // A load that failed (storage away) is tried again by the next caller.
+            _loading = null;
         }
     }
 
@@ -162,7 +172,7 @@ internal sealed partial class CampaignGrain
             {
                 _stats.Changed(before, after);
             }
-            _earliestResume = null;
+            ProspectsChanged();
         }
         S.Outbox.AddRange(events);
         try
@@ -244,7 +254,7 @@ internal sealed partial class CampaignGrain
                     _stats.Changed(before, after2);
                     changed++;
                 }
-                _earliestResume = null;
+                ProspectsChanged();
             }
             if (page.Count < MaxPage)
             {

@@ -35,12 +35,15 @@ internal sealed partial class CampaignGrain(
     private readonly CampaignStats _stats = new();
     // Prospects and counts are read from the store once per activation, before the grain does anything.
     private bool _ready;
+    private Task? _loading;
     // The in-memory state is ahead of storage (a write failed): stored before anything else is done.
     private bool _unsaved;
     // The stored state's Pending is not in the prospect store yet: written there before anything else is done.
     private bool _pendingUnapplied;
     // The earliest resume time per step, read from the store when a view asks and nothing changed since.
     private IReadOnlyDictionary<int, DateTimeOffset>? _earliestResume;
+    // Bumped by every prospect change: a view's read of the store that a change overtook is not kept.
+    private int _changes;
 
     private CampaignState S => state.State;
 
@@ -113,7 +116,7 @@ internal sealed partial class CampaignGrain(
             {
                 _stats.Added(p);
             }
-            _earliestResume = null;
+            ProspectsChanged();
             _nextWake = null;
             await RescheduleAsync(afterRun: false);
         }
@@ -257,6 +260,12 @@ internal sealed partial class CampaignGrain(
         }
     }
 
+    private void ProspectsChanged()
+    {
+        _changes++;
+        _earliestResume = null;
+    }
+
     private EventRecord NewEvent(EventKind kind, ActionType action, string prospectId, DateTimeOffset at) => new()
     {
         At = at, Kind = kind, WorkspaceId = _workspaceId, CampaignId = _campaignId, AccountId = S.AccountId,
@@ -265,7 +274,16 @@ internal sealed partial class CampaignGrain(
 
     private async Task<CampaignView> BuildViewAsync()
     {
-        var earliest = S.Exists ? _earliestResume ??= await store.EarliestResumeAsync(_key, S.Steps.Count) : null;
+        var earliest = _earliestResume;
+        if (earliest is null && S.Exists)
+        {
+            var seen = _changes;
+            earliest = await store.EarliestResumeAsync(_key, S.Steps.Count);
+            if (seen == _changes)
+            {
+                _earliestResume = earliest;
+            }
+        }
         var steps = S.Steps.Select((s, i) => new StepView(s.Action, s.DelayMinutes, _stats.Count(i, ProspectStatus.Waiting),
             earliest is not null && earliest.TryGetValue(i, out var at) ? at : null)).ToList();
         return new CampaignView
