@@ -40,6 +40,14 @@ internal sealed partial class CampaignGrain
                 LogDispatchFailed(_campaignId, prospect.Id, ex);
                 result = new DispatchResult { Status = DispatchStatus.Blocked, Reason = Reason.StorageUnavailable, At = now };
             }
+            if (result.Status == DispatchStatus.Deferred && result.Reason == Reason.Pacing)
+            {
+                // The account sends one action per interval: every prospect after this one would be paced too.
+                // None is written (each would be a row update per prospect per send); they stay due, in order,
+                // and the campaign waits until the account can send again.
+                _pacedUntil = result.ResumeAt;
+                break;
+            }
             changes.Add((prospect, Apply(prospect, action, result, now, events)));
             if (result.Status == DispatchStatus.Blocked && result.Reason is Reason.StorageUnavailable or Reason.AccountDisconnected or Reason.AccountRestricted or Reason.SafetyMode)
             {

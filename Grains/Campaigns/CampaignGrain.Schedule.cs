@@ -17,6 +17,8 @@ internal sealed partial class CampaignGrain
     private IGrainTimer? _timer;
     // The earliest wake time of the prospects as last read from the store; null: read it again.
     private DateTimeOffset? _nextWake;
+    // The account paced the last send: nothing can go before this. A hint held in memory only.
+    private DateTimeOffset? _pacedUntil;
     // What the due index holds for this campaign, as this activation last wrote it.
     private (DateTimeOffset? WakeAt, string? Owner)? _scheduled;
 
@@ -59,6 +61,10 @@ internal sealed partial class CampaignGrain
             await WriteScheduleAsync(null, null);
             return;
         }
+        if (_pacedUntil is { } paced && paced > at)
+        {
+            at = paced;
+        }
         if (at - now > AwakeHorizon)
         {
             StopTimer();
@@ -93,7 +99,8 @@ internal sealed partial class CampaignGrain
         var afterRun = false;
         try
         {
-            if (_nextWake is not { } known || known <= time.GetUtcNow())
+            var now = time.GetUtcNow();
+            if ((_nextWake is not { } known || known <= now) && !(_pacedUntil > now))
             {
                 afterRun = await RunDueAsync() > 0;
                 _nextWake = null;
