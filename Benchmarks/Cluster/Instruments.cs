@@ -197,6 +197,9 @@ internal sealed class MeteredUpstream(SimulatedLinkedIn inner, UpstreamMeter met
 
     public Task<IReadOnlyList<ProviderOutcome>> ReadOutcomesAsync(string accountId, long since, CancellationToken cancellationToken) =>
         inner.ReadOutcomesAsync(accountId, since, cancellationToken);
+
+    public Task<ProviderFeedPage> ReadFeedAsync(long since, int limit, CancellationToken cancellationToken) =>
+        inner.ReadFeedAsync(since, limit, cancellationToken);
 }
 
 /// <summary>
