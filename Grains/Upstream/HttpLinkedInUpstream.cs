@@ -21,25 +21,6 @@ public sealed partial class HttpLinkedInUpstream(
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    public async Task<IReadOnlyList<ProviderOutcome>> ReadOutcomesAsync(string accountId, long since, CancellationToken cancellationToken)
-    {
-        // A read: failures simply mean "nothing new this time"; the cursor does not move.
-        try
-        {
-            var page = await clients.CreateClient(ClientName).GetFromJsonAsync<WireOutcomePage>(
-                $"v1/accounts/{Uri.EscapeDataString(accountId)}/outcomes?since={since}&limit=500", Json, cancellationToken);
-            return page?.Items is { } items
-                ? [.. items.Where(o => o.ProspectId is not null && (o.Kind is "Accepted" or "Replied") && ActionTypes.TryParse(o.Action, out _))
-                    .Select(o => new ProviderOutcome(o.Seq, accountId, o.ProspectId!, o.Kind == "Accepted" ? EventKind.Accepted : EventKind.Replied,
-                        Enum.Parse<ActionType>(o.Action!), o.At, o.IdempotencyKey))]
-                : [];
-        }
-        catch (Exception ex) when (ex is HttpRequestException or JsonException or OperationCanceledException or NotSupportedException)
-        {
-            return [];
-        }
-    }
-
     /// <summary>
     /// <c>GET {BaseUrl}/v1/outcomes?since={since}&amp;limit={limit}</c>: the provider-wide feed of accepts and replies.
     /// Entries that cannot be read (no account or prospect, an unknown kind or action) are dropped and

@@ -9,12 +9,6 @@ public interface ILinkedInUpstream
     Task<UpstreamAnswer> SendAsync(UpstreamRequest request, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Accepts and replies that followed our deliveries on the account, oldest first, after the
-    /// provider's cursor <paramref name="since"/> (0 = from the start). Read-only, safe to repeat.
-    /// </summary>
-    Task<IReadOnlyList<ProviderOutcome>> ReadOutcomesAsync(string accountId, long since, CancellationToken cancellationToken);
-
-    /// <summary>
     /// The provider-wide feed: every account's accepts and replies, oldest first, after the provider's
     /// cursor <paramref name="since"/> (0 = from the start), at most <paramref name="limit"/>. Read-only,
     /// safe to repeat. A page that could not be read comes back empty with <c>Next</c> = <paramref name="since"/>.

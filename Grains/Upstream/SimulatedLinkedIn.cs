@@ -141,10 +141,6 @@ public sealed class SimulatedLinkedIn(TimeProvider time) : ILinkedInUpstream
     /// <summary>The sequence number of the newest entry of the provider-wide feed (0 while empty).</summary>
     public long FeedLastSeq => _feed.LastSeq;
 
-    public Task<IReadOnlyList<ProviderOutcome>> ReadOutcomesAsync(string accountId, long since, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<ProviderOutcome>>([.. ReadAccountFeed(accountId, since, 500).Select(o =>
-            new ProviderOutcome(o.Seq, accountId, o.ProspectId, o.Kind == SimulatedOutcomeKind.Accepted ? EventKind.Accepted : EventKind.Replied, o.Action, o.At, o.IdempotencyKey))]);
-
     public Task<ProviderFeedPage> ReadFeedAsync(long since, int limit, CancellationToken cancellationToken)
     {
         var items = Feed(since, limit);
