@@ -75,9 +75,9 @@ public interface ICampaignGrain : IGrainWithStringKey
     Task SafetyModeTrippedAsync(IReadOnlyList<string> prospectIds, DateTimeOffset? resumeAt);
 
     /// <summary>
-    /// A prospect of this campaign accepted an invite or replied (LinkedIn's outcome feed or POST /events,
-    /// both routed by the account grain). Counted once per prospect, however often it arrives. One-way
-    /// because the account grain calls it while the campaign may be calling the account.
+    /// A prospect of this campaign accepted an invite or replied (LinkedIn's feed, handed over by the cluster's
+    /// outcome feed reader, or POST /events, routed by the account grain). Counted once per prospect, however
+    /// often it arrives. One-way because the account grain calls it while the campaign may be calling the account.
     /// </summary>
     [OneWay, Alias("RecordProspectOutcome")]
     Task RecordProspectOutcomeAsync(string prospectId, EventKind kind, DateTimeOffset at);

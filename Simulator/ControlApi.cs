@@ -16,7 +16,14 @@ internal static class ControlApi
         sim.MapPut("/accounts/{accountId}", ConfigureAsync);
         sim.MapGet("/accounts/{accountId}", (string accountId, SimulatedLinkedIn linkedIn) =>
             Ids.IsValid(accountId) ? Results.Ok(AccountJson.From(linkedIn.View(accountId))) : Problems.InvalidId("accountId", accountId));
-        sim.MapGet("/accounts/{accountId}/outcomes", Outcomes);
+        sim.MapGet("/accounts/{accountId}/outcomes", (string accountId, HttpRequest request, SimulatedLinkedIn linkedIn) =>
+            Outcomes(accountId, request, linkedIn, counted: false));
+        // How often the provider API's feeds were read (not part of API.md §4's contract; added for tests).
+        sim.MapGet("/feed", (SimulatedLinkedIn linkedIn) =>
+        {
+            var calls = linkedIn.FeedCalls;
+            return Results.Ok(new FeedStatsJson(calls.FeedReads, calls.AccountFeedReads, linkedIn.FeedLastSeq));
+        });
         sim.MapGet("/clock", ([FromKeyedServices(BreakerServices.ClockKey)] TimeProvider clock) => Results.Ok(new { now = clock.GetUtcNow().UtcDateTime }));
         return app;
     }
@@ -46,7 +53,7 @@ internal static class ControlApi
         return Results.Ok(AccountJson.From(view));
     }
 
-    internal static IResult Outcomes(string accountId, HttpRequest request, SimulatedLinkedIn linkedIn)
+    internal static IResult Outcomes(string accountId, HttpRequest request, SimulatedLinkedIn linkedIn, bool counted)
     {
         if (!Ids.IsValid(accountId))
         {
@@ -57,9 +64,23 @@ internal static class ControlApi
         {
             return Problems.BadRequest(error);
         }
-        var items = linkedIn.Outcomes(accountId, since, (int)limit);
+        var items = counted ? linkedIn.ReadAccountFeed(accountId, since, (int)limit) : linkedIn.Outcomes(accountId, since, (int)limit);
         return Results.Ok(new OutcomePageJson(
             [.. items.Select(o => new OutcomeJson(o.Seq, o.ProspectId, o.Kind, o.Action, o.At.UtcDateTime, o.IdempotencyKey))],
+            items.Count > 0 ? items[^1].Seq : since));
+    }
+
+    /// <summary><c>GET /v1/outcomes?since=N&amp;limit=M</c>: the provider-wide feed, after the cursor <c>since</c>.</summary>
+    internal static IResult Feed(HttpRequest request, SimulatedLinkedIn linkedIn)
+    {
+        if (!TryQuery(request, "since", 0, long.MaxValue, 0, out var since, out var error)
+            || !TryQuery(request, "limit", 1, MaxOutcomePage, DefaultOutcomePage, out var limit, out error))
+        {
+            return Problems.BadRequest(error);
+        }
+        var items = linkedIn.Feed(since, (int)limit);
+        return Results.Ok(new FeedPageJson(
+            [.. items.Select(o => new FeedOutcomeJson(o.Seq, o.AccountId, o.ProspectId, o.Kind, o.Action, o.At.UtcDateTime, o.IdempotencyKey))],
             items.Count > 0 ? items[^1].Seq : since));
     }
 
@@ -101,3 +122,12 @@ internal sealed record OutcomeJson(long Seq, string ProspectId, SimulatedOutcome
 
 /// <summary>A page of the outcome feed; pass <c>next</c> as <c>since</c> to get the entries after it.</summary>
 internal sealed record OutcomePageJson(IReadOnlyList<OutcomeJson> Items, long Next);
+
+/// <summary>One entry of the provider-wide feed: an account's outcome, numbered in one sequence for every account.</summary>
+internal sealed record FeedOutcomeJson(long Seq, string AccountId, string ProspectId, SimulatedOutcomeKind Kind, ActionType Action, DateTime At, string? IdempotencyKey);
+
+/// <summary>A page of the provider-wide feed; pass <c>next</c> as <c>since</c> to read on.</summary>
+internal sealed record FeedPageJson(IReadOnlyList<FeedOutcomeJson> Items, long Next);
+
+/// <summary>How often the provider API's feeds were read, and the newest entry of the provider-wide one.</summary>
+internal sealed record FeedStatsJson(long FeedReads, long AccountFeedReads, long LastSeq);

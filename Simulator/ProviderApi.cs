@@ -21,8 +21,12 @@ internal static class ProviderApi
     public static IEndpointRouteBuilder MapProviderApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/v1/accounts/{accountId}/actions", ActAsync);
-        // The provider's feed of accepts and replies (the same feed as /sim/accounts/{id}/outcomes).
-        app.MapGet("/v1/accounts/{accountId}/outcomes", ControlApi.Outcomes);
+        // One account's feed of accepts and replies (the same feed as /sim/accounts/{id}/outcomes), counted:
+        // the silo reads the provider-wide feed below, and a test proves no reader polls account by account.
+        app.MapGet("/v1/accounts/{accountId}/outcomes", (string accountId, HttpRequest request, SimulatedLinkedIn linkedIn) =>
+            ControlApi.Outcomes(accountId, request, linkedIn, counted: true));
+        // Every account's accepts and replies in one sequence: one reader for the whole cluster.
+        app.MapGet("/v1/outcomes", ControlApi.Feed);
         return app;
     }
 

@@ -195,8 +195,8 @@ internal sealed class MeteredUpstream(SimulatedLinkedIn inner, UpstreamMeter met
         return inner.SendAsync(request, cancellationToken);
     }
 
-    public Task<IReadOnlyList<ProviderOutcome>> ReadOutcomesAsync(string accountId, long since, CancellationToken cancellationToken) =>
-        inner.ReadOutcomesAsync(accountId, since, cancellationToken);
+    public Task<ProviderFeedPage> ReadFeedAsync(long since, int limit, CancellationToken cancellationToken) =>
+        inner.ReadFeedAsync(since, limit, cancellationToken);
 }
 
 /// <summary>

@@ -45,7 +45,6 @@ internal sealed partial class AccountGrain(
     private DateTimeOffset _deliveredLoadedAt = DateTimeOffset.MinValue;
     private DateTimeOffset _nextSendAt = DateTimeOffset.MinValue;
     private bool _remindersUnsure;
-    private IGrainTimer? _outcomeTimer;
 
     private AccountState S => state.State;
     private string Key => this.GetPrimaryKeyString();
@@ -63,47 +62,13 @@ internal sealed partial class AccountGrain(
         await LoadDeliveredAsync(cancellationToken);
         _remindersUnsure = S.Breakers.Values.Any(b => b.IsOpen);
         await EnsureRemindersAsync();
-        StartOutcomePolling();
-    }
-
-    private void StartOutcomePolling()
-    {
-        if (_outcomeTimer is not null)
-        {
-            return;
-        }
-        var every = options.Value.OutcomePollInterval;
-        _outcomeTimer = this.RegisterGrainTimer(_ => PollOutcomesAsync(), new GrainTimerCreationOptions(every, every) { Interleave = false, KeepAlive = false });
     }
 
     /// <summary>
-    /// Reads the provider's accepts and replies that followed our deliveries and hands each to its
-    /// campaign (the idempotency key names it). The cursor moves only past what was handed over; a
-    /// re-read outcome is harmless, because the campaign counts each prospect's accept and reply once.
-    /// </summary>
-    private async Task PollOutcomesAsync()
-    {
-        if (!_caps.Counts(ActionType.Invite, ActionType.Message, ActionType.InMail))
-        {
-            return;
-        }
-        var outcomes = await upstream.ReadOutcomesAsync(_accountId, S.OutcomeCursor, CancellationToken.None);
-        if (outcomes.Count == 0)
-        {
-            return;
-        }
-        foreach (var outcome in outcomes)
-        {
-            await RouteOutcomeAsync(GrainKeys.CampaignOfProviderKey(outcome.IdempotencyKey), outcome.ProspectId, outcome.Kind, outcome.At);
-            S.OutcomeCursor = Math.Max(S.OutcomeCursor, outcome.Seq);
-        }
-        await state.WriteStateAsync();
-    }
-
-    /// <summary>
-    /// The one place accepts and replies are routed, whether LinkedIn's feed or <c>POST /events</c> reported
-    /// them: to the campaign named, else to the campaign whose delivery to the prospect this account made
-    /// last. The call is one-way: a campaign awaits this account while it dispatches, so this account must
+    /// Routes an accept or reply posted through <c>POST /events</c>: to the campaign named, else to the
+    /// campaign whose delivery to the prospect this account made last. (LinkedIn's own feed is read once
+    /// for the whole cluster by the outcome feed reader, not by each account: see Outcomes/OutcomeFeedGrain.)
+    /// The call is one-way: a campaign awaits this account while it dispatches, so this account must
     /// never await a campaign.
     /// </summary>
     private async Task<string?> RouteOutcomeAsync(string? campaignId, string prospectId, EventKind kind, DateTimeOffset at)
@@ -159,7 +124,6 @@ internal sealed partial class AccountGrain(
         {
             await GrainFactory.GetGrain<IWorkspaceGrain>(_workspaceId).AddAccountAsync(_accountId);
             await LoadDeliveredAsync(CancellationToken.None);
-            StartOutcomePolling();
         }
         else if (zoneChanged)
         {

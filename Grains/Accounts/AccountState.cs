@@ -20,8 +20,8 @@ public sealed record AccountState
     [Id(8)] public List<EventRecord> Outbox { get; set; } = [];
     /// <summary>The account's own working hours; null uses the silo default.</summary>
     [Id(9)] public WorkingHours? WorkingHours { get; set; }
-    /// <summary>The provider's outcome feed has been read up to here.</summary>
-    [Id(10)] public long OutcomeCursor { get; set; }
+    // [Id(10)] was the account's own outcome feed cursor; the feed is now read once for the cluster
+    // (OutcomeFeedGrain). Rows written with it still read: the serializer skips the field. Never reuse 10.
     /// <summary>When the account was created here; no event from before it is taken. Null for accounts older than the field.</summary>
     [Id(11)] public DateTimeOffset? CreatedAt { get; set; }
 

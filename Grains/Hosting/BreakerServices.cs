@@ -25,6 +25,8 @@ public static class BreakerServices
         services.AddKeyedSingleton<TimeProvider>(ReminderTimeProviderNames.Reminders, (sp, _) => sp.GetRequiredKeyedService<TimeProvider>(ClockKey));
 
         services.AddSingleton<Safety.SafetyModeCache>();
+        // Every silo keeps the cluster's one outcome feed reader running (it pings it; see OutcomeFeedKeeper).
+        services.AddSingleton<Orleans.ILifecycleParticipant<Orleans.Runtime.ISiloLifecycle>, Outcomes.OutcomeFeedKeeper>();
         services.AddSingleton<SendThrottle>();
         services.AddSingleton(sp => new SimulatedLinkedIn(sp.GetRequiredKeyedService<TimeProvider>(ClockKey)));
         // An explicit choice, validated here: anything but a known name stops the start.

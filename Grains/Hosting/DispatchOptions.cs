@@ -52,11 +52,11 @@ public sealed class DispatchOptions
     public int MaxConcurrentSends { get; set; } = 256;
 
     /// <summary>
-    /// How often an active account that sent invites, messages or InMails this week reads the
-    /// provider's feed of accepts and replies. Default 30 s.
+    /// How often the cluster's one outcome feed reader reads the provider-wide feed of accepts and
+    /// replies (one provider call per interval for the whole cluster, not one per account). Default 1 s.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00.050", "1.00:00:00")]
-    public TimeSpan OutcomePollInterval { get; set; } = TimeSpan.FromSeconds(30);
+    [Range(typeof(TimeSpan), "00:00:00.050", "01:00:00")]
+    public TimeSpan OutcomeFeedInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// How often each silo reads the campaigns' due index and wakes the campaigns whose work is due (or whose

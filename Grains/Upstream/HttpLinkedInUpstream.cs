@@ -21,28 +21,42 @@ public sealed partial class HttpLinkedInUpstream(
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    public async Task<IReadOnlyList<ProviderOutcome>> ReadOutcomesAsync(string accountId, long since, CancellationToken cancellationToken)
+    /// <summary>
+    /// <c>GET {BaseUrl}/v1/outcomes?since={since}&amp;limit={limit}</c>: the provider-wide feed of accepts and replies.
+    /// Entries that cannot be read (no account or prospect, an unknown kind or action) are dropped and
+    /// logged, but the cursor moves past them: a broken entry must not stop the feed for everyone.
+    /// </summary>
+    public async Task<ProviderFeedPage> ReadFeedAsync(long since, int limit, CancellationToken cancellationToken)
     {
-        // A read: failures simply mean "nothing new this time"; the cursor does not move.
+        WireOutcomePage? page;
         try
         {
-            var page = await clients.CreateClient(ClientName).GetFromJsonAsync<WireOutcomePage>(
-                $"v1/accounts/{Uri.EscapeDataString(accountId)}/outcomes?since={since}&limit=500", Json, cancellationToken);
-            return page?.Items is { } items
-                ? [.. items.Where(o => o.ProspectId is not null && (o.Kind is "Accepted" or "Replied") && ActionTypes.TryParse(o.Action, out _))
-                    .Select(o => new ProviderOutcome(o.Seq, o.ProspectId!, o.Kind == "Accepted" ? EventKind.Accepted : EventKind.Replied,
-                        Enum.Parse<ActionType>(o.Action!), o.At, o.IdempotencyKey))]
-                : [];
+            page = await clients.CreateClient(ClientName).GetFromJsonAsync<WireOutcomePage>($"v1/outcomes?since={since}&limit={limit}", Json, cancellationToken);
         }
         catch (Exception ex) when (ex is HttpRequestException or JsonException or OperationCanceledException or NotSupportedException)
         {
-            return [];
+            // A read: nothing is lost, the same page is asked for again next time.
+            LogFeedUnreadable(since, ex.Message);
+            return ProviderFeedPage.Empty(since);
         }
+        var items = new List<ProviderOutcome>();
+        var next = since;
+        foreach (var o in page?.Items ?? [])
+        {
+            next = Math.Max(next, o.Seq);
+            if (o.AccountId is null || o.ProspectId is null || o.Kind is not ("Accepted" or "Replied") || !ActionTypes.TryParse(o.Action, out var action))
+            {
+                LogFeedEntryDropped(o.Seq, o.AccountId, o.Kind, o.Action);
+                continue;
+            }
+            items.Add(new ProviderOutcome(o.Seq, o.AccountId, o.ProspectId, o.Kind == "Accepted" ? EventKind.Accepted : EventKind.Replied, action, o.At, o.IdempotencyKey));
+        }
+        return new ProviderFeedPage(items, next);
     }
 
     private sealed record WireOutcomePage(IReadOnlyList<WireOutcome>? Items, long Next);
 
-    private sealed record WireOutcome(long Seq, string? ProspectId, string? Kind, string? Action, DateTimeOffset At, string? IdempotencyKey);
+    private sealed record WireOutcome(long Seq, string? ProspectId, string? Kind, string? Action, DateTimeOffset At, string? IdempotencyKey, string? AccountId = null);
 
     public async Task<UpstreamAnswer> SendAsync(UpstreamRequest request, CancellationToken cancellationToken)
     {
@@ -186,6 +200,12 @@ public sealed partial class HttpLinkedInUpstream(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Account {AccountId}: {Action} {IdempotencyKey} got no answer ({Error}), outcome unknown: {Detail}")]
     private partial void LogNoAnswer(string accountId, ActionType action, string idempotencyKey, string error, string detail);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Outcome feed after {Since} could not be read, asking again next time: {Detail}")]
+    private partial void LogFeedUnreadable(long since, string detail);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Outcome feed entry {Seq} dropped: account {AccountId}, kind {Kind}, action {Action} is not an accept or reply we can read")]
+    private partial void LogFeedEntryDropped(long seq, string? accountId, string? kind, string? action);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Account {AccountId}: {Action} {IdempotencyKey} answered HTTP {Status} but its body was cut after {Chars} characters")]
     private partial void LogBodyCut(string accountId, ActionType action, string idempotencyKey, int status, int chars);

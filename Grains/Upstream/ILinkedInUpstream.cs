@@ -9,14 +9,24 @@ public interface ILinkedInUpstream
     Task<UpstreamAnswer> SendAsync(UpstreamRequest request, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Accepts and replies that followed our deliveries on the account, oldest first, after the
-    /// provider's cursor <paramref name="since"/> (0 = from the start). Read-only, safe to repeat.
+    /// The provider-wide feed: every account's accepts and replies, oldest first, after the provider's
+    /// cursor <paramref name="since"/> (0 = from the start), at most <paramref name="limit"/>. Read-only,
+    /// safe to repeat. A page that could not be read comes back empty with <c>Next</c> = <paramref name="since"/>.
     /// </summary>
-    Task<IReadOnlyList<ProviderOutcome>> ReadOutcomesAsync(string accountId, long since, CancellationToken cancellationToken);
+    Task<ProviderFeedPage> ReadFeedAsync(long since, int limit, CancellationToken cancellationToken);
 }
 
 /// <summary>An accepted invite or a reply, as the provider reports it; the key is the dispatch it follows.</summary>
-public sealed record ProviderOutcome(long Seq, string ProspectId, EventKind Kind, ActionType Action, DateTimeOffset At, string? IdempotencyKey);
+public sealed record ProviderOutcome(long Seq, string AccountId, string ProspectId, EventKind Kind, ActionType Action, DateTimeOffset At, string? IdempotencyKey);
+
+/// <summary>
+/// One page of the provider-wide feed. <see cref="Next"/> is the cursor to read on from: past every entry
+/// of the page, including entries the upstream dropped as unreadable (so a broken entry is not re-read forever).
+/// </summary>
+public sealed record ProviderFeedPage(IReadOnlyList<ProviderOutcome> Items, long Next)
+{
+    public static ProviderFeedPage Empty(long since) => new([], since);
+}
 
 public sealed record UpstreamRequest(string AccountId, ActionType Action, string ProspectId, string? ProfileUrl, string IdempotencyKey);
 

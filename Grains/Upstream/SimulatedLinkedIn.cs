@@ -54,7 +54,7 @@ public sealed record SimulatedAccountView(
     public bool AmbiguousCreditRefusals { get; init; }
 }
 
-/// <summary>One entry of an account's outcome feed; <see cref="Seq"/> starts at 1 and grows by one per entry.</summary>
+/// <summary>One entry of an account's own outcome feed; <see cref="Seq"/> starts at 1 and grows by one per entry of that account.</summary>
 public sealed record SimulatedOutcome(long Seq, string ProspectId, SimulatedOutcomeKind Kind, ActionType Action, DateTimeOffset At, string? IdempotencyKey = null);
 
 /// <summary>
@@ -79,6 +79,7 @@ public sealed class SimulatedLinkedIn(TimeProvider time) : ILinkedInUpstream
     public const int MaxOutcomesKept = 10_000;
 
     private readonly ConcurrentDictionary<string, SimAccount> _accounts = new(StringComparer.Ordinal);
+    private readonly SimulatedOutcomeFeed _feed = new();
 
     public TimeProvider Time => time;
 
@@ -111,7 +112,10 @@ public sealed class SimulatedLinkedIn(TimeProvider time) : ILinkedInUpstream
         }
     }
 
-    /// <summary>The account's outcomes with a sequence number above <paramref name="since"/>, oldest first, at most <paramref name="limit"/>.</summary>
+    /// <summary>
+    /// The account's outcomes with a sequence number of that account's own feed above <paramref name="since"/>,
+    /// oldest first, at most <paramref name="limit"/> (the control API's view, API.md §4; not counted).
+    /// </summary>
     public IReadOnlyList<SimulatedOutcome> Outcomes(string accountId, long since, int limit)
     {
         var account = Get(accountId);
@@ -121,8 +125,27 @@ public sealed class SimulatedLinkedIn(TimeProvider time) : ILinkedInUpstream
         }
     }
 
-    public Task<IReadOnlyList<ProviderOutcome>> ReadOutcomesAsync(string accountId, long since, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<ProviderOutcome>>([.. Outcomes(accountId, since, 500).Select(o => o.ToProvider())]);
+    /// <summary>One account's feed as the provider API serves it (<c>GET /v1/accounts/{id}/outcomes</c>): counted in <see cref="FeedCalls"/>.</summary>
+    public IReadOnlyList<SimulatedOutcome> ReadAccountFeed(string accountId, long since, int limit)
+    {
+        _feed.CountAccountFeedRead();
+        return Outcomes(accountId, since, limit);
+    }
+
+    /// <summary>Every account's outcomes after <paramref name="since"/> in the provider-wide sequence, oldest first (counted in <see cref="FeedCalls"/>).</summary>
+    public IReadOnlyList<SimulatedFeedOutcome> Feed(long since, int limit) => _feed.Read(since, limit);
+
+    /// <summary>How often the feeds were read: a test proves with it that no reader polls account by account.</summary>
+    public SimulatedFeedCalls FeedCalls => _feed.Calls;
+
+    /// <summary>The sequence number of the newest entry of the provider-wide feed (0 while empty).</summary>
+    public long FeedLastSeq => _feed.LastSeq;
+
+    public Task<ProviderFeedPage> ReadFeedAsync(long since, int limit, CancellationToken cancellationToken)
+    {
+        var items = Feed(since, limit);
+        return Task.FromResult(new ProviderFeedPage([.. items.Select(o => o.ToProvider())], items.Count > 0 ? items[^1].Seq : since));
+    }
 
     /// <summary>Performs one request on the account's model and says how to answer it (shared by both transports).</summary>
     public SimulatedCall Perform(UpstreamRequest request)
@@ -130,7 +153,13 @@ public sealed class SimulatedLinkedIn(TimeProvider time) : ILinkedInUpstream
         var account = Get(request.AccountId);
         lock (account)
         {
-            return new SimulatedCall(account.Handle(request, time.GetUtcNow()), account.Latency);
+            var answer = account.Handle(request, time.GetUtcNow(), out var rolled);
+            if (rolled is not null)
+            {
+                // Under the account's lock, so the provider-wide feed keeps each account's own order.
+                _feed.Append(request.AccountId, rolled);
+            }
+            return new SimulatedCall(answer, account.Latency);
         }
     }
 
@@ -194,8 +223,9 @@ public sealed class SimulatedLinkedIn(TimeProvider time) : ILinkedInUpstream
             }
         }
 
-        public UpstreamAnswer Handle(UpstreamRequest request, DateTimeOffset now)
+        public UpstreamAnswer Handle(UpstreamRequest request, DateTimeOffset now, out SimulatedOutcome? rolled)
         {
+            rolled = null;
             Renew(now);
             Calls[request.Action] = Calls.GetValueOrDefault(request.Action) + 1;
             switch (Fault)
@@ -239,11 +269,11 @@ public sealed class SimulatedLinkedIn(TimeProvider time) : ILinkedInUpstream
             }
             Delivered[request.Action] = Delivered.GetValueOrDefault(request.Action) + 1;
             DeliveredKeys.Add(request.IdempotencyKey);
-            RollOutcome(request, now);
+            rolled = RollOutcome(request, now);
             return new UpstreamAnswer(200, JsonSerializer.Serialize(new { result = WireCodes.Delivered, actionId = Guid.NewGuid().ToString("N") }));
         }
 
-        private void RollOutcome(UpstreamRequest request, DateTimeOffset now)
+        private SimulatedOutcome? RollOutcome(UpstreamRequest request, DateTimeOffset now)
         {
             var (kind, rate) = request.Action switch
             {
@@ -254,13 +284,15 @@ public sealed class SimulatedLinkedIn(TimeProvider time) : ILinkedInUpstream
             // NextDouble is in [0, 1): a rate of 1 always fires, a rate of 0 never does.
             if (rate <= 0 || Random.Shared.NextDouble() >= rate)
             {
-                return;
+                return null;
             }
-            Outcomes.Enqueue(new SimulatedOutcome(++LastOutcomeSeq, request.ProspectId, kind, request.Action, now, request.IdempotencyKey));
+            var outcome = new SimulatedOutcome(++LastOutcomeSeq, request.ProspectId, kind, request.Action, now, request.IdempotencyKey);
+            Outcomes.Enqueue(outcome);
             while (Outcomes.Count > MaxOutcomesKept)
             {
                 Outcomes.Dequeue();
             }
+            return outcome;
         }
 
         public SimulatedAccountView View(string id) =>
@@ -276,10 +308,4 @@ public sealed class SimulatedLinkedIn(TimeProvider time) : ILinkedInUpstream
         private static UpstreamAnswer Error(int status, string code, string message) =>
             new(status, JsonSerializer.Serialize(new { error = code, message }));
     }
-}
-
-public static class SimulatedOutcomeExtensions
-{
-    public static ProviderOutcome ToProvider(this SimulatedOutcome o) =>
-        new(o.Seq, o.ProspectId, o.Kind == SimulatedOutcomeKind.Accepted ? EventKind.Accepted : EventKind.Replied, o.Action, o.At, o.IdempotencyKey);
 }

@@ -6,7 +6,7 @@ using OrleansBreaker.Hosting;
 namespace OrleansBreaker.Tests.Cluster;
 
 /// <summary>
-/// The embedded silo as it runs for users: campaigns dispatch on their own timers and accounts read the
+/// The embedded silo as it runs for users: campaigns dispatch on their own timers and the cluster's reader follows the
 /// provider's outcome feed, both fast. A short response timeout turns two grains waiting on each other
 /// into failures a test can see in seconds instead of thirty.
 /// </summary>
@@ -23,7 +23,7 @@ public sealed class AutoDispatchSiloConfigurator : ISiloConfigurator
             o.AutoDispatch = true;
             o.CampaignTick = TimeSpan.FromMilliseconds(50);
             o.WakePollInterval = TimeSpan.FromMilliseconds(100);
-            o.OutcomePollInterval = TimeSpan.FromMilliseconds(50);
+            o.OutcomeFeedInterval = TimeSpan.FromMilliseconds(50);
         });
     }
 }

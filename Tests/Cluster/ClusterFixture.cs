@@ -35,7 +35,7 @@ public sealed class EmbeddedSiloConfigurator : ISiloConfigurator
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Dispatch:AutoDispatch"] = "false",
-            ["Dispatch:OutcomePollInterval"] = "00:00:00.200",
+            ["Dispatch:OutcomeFeedInterval"] = "00:00:00.200",
             ["Upstream:Provider"] = "Simulated",
         }).Build();
         siloBuilder.Services.AddBreakerServices(configuration);

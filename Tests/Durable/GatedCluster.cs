@@ -72,8 +72,8 @@ internal sealed class GatedUpstream(ILinkedInUpstream inner, SiloAddress silo) :
     public Task<UpstreamAnswer> SendAsync(UpstreamRequest request, CancellationToken cancellationToken) =>
         UpstreamGate.SendAsync(inner, silo, request, cancellationToken);
 
-    public Task<IReadOnlyList<ProviderOutcome>> ReadOutcomesAsync(string accountId, long since, CancellationToken cancellationToken) =>
-        inner.ReadOutcomesAsync(accountId, since, cancellationToken);
+    public Task<ProviderFeedPage> ReadFeedAsync(long since, int limit, CancellationToken cancellationToken) =>
+        inner.ReadFeedAsync(since, limit, cancellationToken);
 }
 
 /// <summary>The durable silo of <see cref="DurableSiloConfigurator"/>, its upstream behind <see cref="UpstreamGate"/>.</summary>

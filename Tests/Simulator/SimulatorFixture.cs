@@ -65,6 +65,14 @@ public sealed class SimulatorFixture : IAsyncLifetime
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
 
+    /// <summary><c>GET /sim/feed</c>: how often the provider API's feeds were read, and the newest entry of the provider-wide one.</summary>
+    public async Task<JsonElement> FeedStatsAsync()
+    {
+        using var response = await Http.GetAsync("/sim/feed");
+        Assert.Equal(200, (int)response.StatusCode);
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
     /// <summary>One provider call in the wire format the silo uses.</summary>
     public Task<HttpResponseMessage> ActAsync(string accountId, string action, string prospectId = "p1", string? key = null, HttpClient? client = null, CancellationToken cancellationToken = default)
     {
