@@ -7,11 +7,13 @@ public sealed partial class PostgresProspectStore
 {
     /// <summary>
     /// The SQL of one page of <see cref="ListAsync"/>: only the filters asked for go into it, so each page
-    /// is a walk in id order from the cursor down one index. A status filter walks
-    /// <c>ix_breaker_prospects_status</c>; each reason asked for is one branch walking
-    /// <c>ix_breaker_prospects_reason</c> (or, with a status, either index), and the branches, each in id
-    /// order and cut at the page size, are merged in id order: a page costs at most a page per reason,
-    /// not every matching row. Without either, the primary key. Steps, open and account refine the walk.
+    /// is a walk in id order from the cursor. With a status or reason filter, each (status, reason) pair the
+    /// filter allows is one branch walking its range of <c>ix_breaker_prospects_status_reason</c>, in id
+    /// order and cut at the page size, and the branches are merged in id order (a Merge Append, which
+    /// pulls from each branch only what the page takes): a page reads about a page of entries plus one
+    /// per branch, not every matching row. One index serves both filters, so a prospect write updates one
+    /// index entry for them, not two (deploy/sql/003_prospects.sql). Without either filter, the primary
+    /// key. Steps, open and account refine the walk.
     /// </summary>
     private static string ListSql(ProspectFilter filter, string? after, NpgsqlParameterCollection p)
     {
@@ -20,11 +22,6 @@ public sealed partial class PostgresProspectStore
         {
             common.Append(" AND prospect_id > @after");
             p.Add(new NpgsqlParameter<string>("after", after));
-        }
-        if (filter.Status is { } status)
-        {
-            // A literal: an enum's number, never text from outside.
-            common.Append(" AND status = ").Append((short)status);
         }
         if (filter.Steps is { } steps)
         {
@@ -41,14 +38,18 @@ public sealed partial class PostgresProspectStore
             p.Add(new NpgsqlParameter<string>("account_id", account));
         }
 
-        var reasons = filter.Reasons is { Count: > 0 } asked ? asked.Distinct().Order().ToList() : [];
-        if (reasons.Count <= 1)
+        var askedReasons = filter.Reasons is { Count: > 0 } asked ? asked.Distinct().Order().ToList() : null;
+        if (filter.Status is null && askedReasons is null)
         {
-            var where = reasons.Count == 0 ? common.ToString() : $"{common} AND reason = {(short)reasons[0]}";
-            return $"SELECT {Columns} FROM breaker_prospects WHERE {where} ORDER BY prospect_id LIMIT @limit";
+            return $"SELECT {Columns} FROM breaker_prospects WHERE {common} ORDER BY prospect_id LIMIT @limit";
         }
-        var branches = reasons.Select(r =>
-            $"(SELECT {Columns} FROM breaker_prospects WHERE {common} AND reason = {(short)r} ORDER BY prospect_id LIMIT @limit)");
-        return $"SELECT {Columns} FROM ({string.Join(" UNION ALL ", branches)}) AS page ORDER BY prospect_id LIMIT @limit";
+        // Codes as literals: enum numbers, never text from outside, and what lets the planner seek each range.
+        IEnumerable<ProspectStatus> statuses = filter.Status is { } status ? [status] : Enum.GetValues<ProspectStatus>();
+        IEnumerable<Reason> reasons = askedReasons ?? [.. Enum.GetValues<Reason>()];
+        var branches = statuses.SelectMany(_ => reasons, (s, r) =>
+            $"SELECT {Columns} FROM breaker_prospects WHERE {common} AND status = {(short)s} AND reason = {(short)r} ORDER BY prospect_id LIMIT @limit").ToList();
+        return branches.Count == 1
+            ? branches[0]
+            : $"SELECT {Columns} FROM ({string.Join(" UNION ALL ", branches.Select(b => $"({b})"))}) AS page ORDER BY prospect_id LIMIT @limit";
     }
 }

@@ -12,8 +12,8 @@ namespace OrleansBreaker.Campaigns;
 /// <remarks>
 /// Every method is one statement: atomic without an explicit transaction, one round trip, and no
 /// connection held between statements (the pool is shared with the event log; issue 11 counts it).
-/// Each statement reads through an index of 003: the due index, the resume index, the status and reason
-/// indexes or the primary key, never the whole table (Tests/Campaigns/PostgresProspectStoreScaleTests).
+/// Each statement reads through an index of 003: the due index, the resume index, the status-reason
+/// index or the primary key, never the whole table (Tests/Campaigns/PostgresProspectStoreScaleTests).
 /// Values the partial indexes are defined on (status 1, reason codes) go into the SQL as literals, not
 /// parameters: a generic plan of an auto-prepared statement cannot prove a partial index's predicate
 /// from a parameter, and would fall back to a wider read.
@@ -83,8 +83,8 @@ public sealed partial class PostgresProspectStore(NpgsqlDataSource dataSource) :
         LIMIT 1
         """;
 
-    // Not an index seek: it reads every row of the campaign (an index-only read of the status index at
-    // best). The grain maintains its counters and calls this only to rebuild them.
+    // Not an index seek: it reads every row of the campaign (an index-only read of the status-reason
+    // index at best). The grain maintains its counters and calls this only to rebuild them.
     private const string CountSql = """
         SELECT step, status, count(*)::int FROM breaker_prospects
         WHERE workspace_id = @workspace_id AND campaign_id = @campaign_id
