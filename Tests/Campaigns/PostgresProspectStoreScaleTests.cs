@@ -99,16 +99,24 @@ public sealed class PostgresProspectStoreScaleTests(PostgresProspectStoreScaleTe
         await AssertIndexReadAsync(command, "ix_breaker_prospects_status_reason");
     }
 
+    [Fact]
+    public async Task ClaimAmong10000Campaigns_ReadsTheWakesIndex()
+    {
+        await using var command = _store.ClaimCommand(T0, T0.AddMinutes(1), ["silo-live"], 100);
+
+        await AssertIndexReadAsync(command, "ix_breaker_campaign_wakes_due", table: "breaker_campaign_wakes");
+    }
+
     /// <summary>
     /// Explains the command as sent (custom plan) and as a prepared statement forced to its generic plan:
     /// neither may scan the table, and each reads <paramref name="expectedIndex"/> when one is named.
     /// </summary>
-    private async Task AssertIndexReadAsync(NpgsqlCommand command, string? expectedIndex)
+    private async Task AssertIndexReadAsync(NpgsqlCommand command, string? expectedIndex, string table = "breaker_prospects")
     {
         var plans = new[] { await ExplainCustomAsync(command), await ExplainGenericAsync(command) };
         foreach (var plan in plans)
         {
-            Assert.DoesNotContain("Seq Scan on breaker_prospects", plan);
+            Assert.DoesNotContain($"Seq Scan on {table}", plan);
             Assert.Contains("Index", plan);
             if (expectedIndex is not null)
             {
@@ -170,6 +178,7 @@ public sealed class PostgresProspectStoreScaleTests(PostgresProspectStoreScaleTe
         DateTimeOffset => "timestamptz",
         int => "int",
         string[] => "text[]",
+        short[] => "smallint[]",
         int[] => "int[]",
         _ => throw new InvalidOperationException($"No SQL type for a parameter of {value?.GetType().Name ?? "null"}."),
     };
@@ -197,7 +206,8 @@ public sealed class PostgresProspectStoreScaleTests(PostgresProspectStoreScaleTe
 
     /// <summary>
     /// One database holding the campaign of 100,000 prospects and, beside it, ten smaller campaigns of
-    /// the same workspace, so that the campaign's rows are not the whole table. Statistics are gathered
+    /// the same workspace, so that the campaign's rows are not the whole table, and a due index of
+    /// 10,000 campaigns. Statistics are gathered
     /// once (ANALYZE), as autovacuum does after a load of this size.
     /// </summary>
     public sealed class Seeded : IAsyncLifetime
@@ -223,7 +233,19 @@ public sealed class PostgresProspectStoreScaleTests(PostgresProspectStoreScaleTe
             {
                 await Store.AddAsync(Campaign with { CampaignId = $"small-{c}" }, [.. Enumerable.Range(0, 2_000).Select(Prospect)]);
             }
-            await using var analyze = _database.DataSource.CreateCommand("ANALYZE breaker_prospects");
+            // 10,000 campaigns in the due index: most due later, 100 due now, half of those kept by a live silo.
+            await using (var wakes = _database.DataSource.CreateCommand("""
+                INSERT INTO breaker_campaign_wakes (workspace_id, campaign_id, wake_at, owner)
+                SELECT 'ws-wakes', 'c' || i,
+                       CASE WHEN i <= 100 THEN @t0 - make_interval(secs => i) ELSE @t0 + make_interval(mins => i) END,
+                       CASE WHEN i % 2 = 0 THEN 'silo-live' END
+                FROM generate_series(1, 10000) AS i
+                """))
+            {
+                wakes.Parameters.AddWithValue("t0", T0);
+                await wakes.ExecuteNonQueryAsync();
+            }
+            await using var analyze = _database.DataSource.CreateCommand("ANALYZE breaker_prospects; ANALYZE breaker_campaign_wakes");
             await analyze.ExecuteNonQueryAsync();
         }
 
