@@ -20,7 +20,7 @@
 -- Status and reason are smallint codes, not names as in breaker_events. The event log is written once
 -- per row; a prospect row is rewritten on every change of the prospect, and each rewrite logs the whole
 -- new row plus one entry in every index (the wake time is in the due index and moves with nearly every
--- change, so the update is never HOT). A name costs its length plus a header byte (up to 23 bytes for
+-- change, so an update is almost never HOT). A name costs its length plus a header byte (up to 23 bytes for
 -- 'InMailCreditsExhausted') in the row and in the status-reason index entry; a code costs 2. The
 -- codes are the C# enums' explicit values, which are part of the contract and never renumbered:
 --   status (ProspectStatus): 0 Due, 1 Waiting, 2 Done, 3 Failed, 4 Unknown
@@ -42,7 +42,7 @@
 -- reason as text instead of codes, with two indexes: 1,260-1,360.
 -- The step, open and account filters refine those index reads, or the primary key walk when given
 -- alone: their matches are dense (a step holds a large share of a campaign; a campaign sends from a
--- few accounts), so a walk in id order finds a page after reading about a page's worth per match rate.
+-- few accounts), so a walk in id order reads about page size / share of matches rows for a page.
 --
 -- Safe to apply again: tables, indexes and the view are IF NOT EXISTS / CREATE OR REPLACE, and the
 -- version only ever moves up. Apply after 002, in one transaction:
@@ -54,7 +54,8 @@ DO $$ BEGIN PERFORM pg_advisory_xact_lock(7301001); END $$;
 
 -- ---------------------------------------------------------------------------------------------
 -- Prospects. The primary key orders the prospects list (ListAsync pages by prospect_id after a
--- cursor, in byte order: the columns are COLLATE "C", which is .NET's ordinal order of the ids).
+-- cursor, in byte order: the columns are COLLATE "C", whatever the database's default collation. That
+-- is .NET's ordinal order, the in-memory store's, for every id without characters beyond U+FFFF).
 -- ---------------------------------------------------------------------------------------------
 CREATE TABLE IF NOT EXISTS breaker_prospects
 (
