@@ -49,7 +49,7 @@ public sealed class PostgresProspectStoreScaleTests(PostgresProspectStoreScaleTe
     }
 
     [Fact]
-    public async Task PageWithARareStatus_ReadsTheStatusIndex()
+    public async Task PageWithARareStatus_ReadsTheStatusReasonIndex()
     {
         var filter = new ProspectFilter { Status = ProspectStatus.Failed };
         await using var command = _store.ListCommand(_campaign, filter, "p050000", 50);
@@ -91,7 +91,7 @@ public sealed class PostgresProspectStoreScaleTests(PostgresProspectStoreScaleTe
     }
 
     [Fact]
-    public async Task PageWithARareReason_ReadsTheReasonIndex()
+    public async Task PageWithARareReason_ReadsTheStatusReasonIndex()
     {
         var filter = new ProspectFilter { Reasons = [Reason.RecipientUnavailable] };
         await using var command = _store.ListCommand(_campaign, filter, null, 50);
