@@ -11,10 +11,12 @@ namespace OrleansBreaker.EventLog;
 public static class PostgresSchema
 {
     /// <summary>
-    /// The <c>breaker_schema_version.version</c> this build needs at least: 2, because appends rely on
-    /// the unique outcome key of <c>deploy/sql/002_unique_event_keys.sql</c> (their ON CONFLICT names it).
+    /// The <c>breaker_schema_version.version</c> this build needs at least: 3, because campaigns keep their
+    /// prospects in <c>breaker_prospects</c> and their due index in <c>breaker_campaign_wakes</c>
+    /// (<c>deploy/sql/003_prospects.sql</c>), and appends rely on the unique outcome key of
+    /// <c>deploy/sql/002_unique_event_keys.sql</c> (their ON CONFLICT names it).
     /// </summary>
-    public const int ExpectedVersion = 2;
+    public const int ExpectedVersion = 3;
 
     private const string HowToApply =
         "Apply deploy/sql: locally `deploy/postgres.sh apply`; elsewhere, for each deploy/sql/*.sql in order, " +

@@ -45,8 +45,7 @@ public static class BreakerServices
         {
             services.AddSingleton(_ => NpgsqlDataSource.Create(PostgresConnection.WithBreakerDefaults(storage.ConnectionString)));
             services.AddSingleton<IEventLog>(sp => new PostgresEventLog(sp.GetRequiredService<NpgsqlDataSource>()));
-            // Until PostgresProspectStore lands (issue 11, in progress): prospects in memory.
-            services.AddSingleton<IProspectStore, InMemoryProspectStore>();
+            services.AddSingleton<IProspectStore>(sp => new PostgresProspectStore(sp.GetRequiredService<NpgsqlDataSource>()));
         }
         else
         {

@@ -106,24 +106,85 @@ public sealed class PostgresSchemaTests
     }
 
     [Fact]
-    public async Task EnsureCurrent_OnADatabaseWithout002_SaysItNeedsTheUniqueKeyVersion()
+    public async Task EnsureCurrent_OnADatabaseWithout002_SaysItNeedsTheProspectsVersion()
     {
-        var (server, database, ds) = await DatabaseAtVersion1Async("v1");
+        var (server, database, ds) = await DatabaseAtVersionAsync("v1", 1);
         await using var _ = ds;
 
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => PostgresSchema.EnsureCurrentAsync(ds, CancellationToken.None));
 
-        Assert.Equal(2, PostgresSchema.ExpectedVersion);
+        Assert.Equal(3, PostgresSchema.ExpectedVersion);
         Assert.Contains("at version 1", error.Message);
-        Assert.Contains("needs version 2", error.Message);
+        Assert.Contains("needs version 3", error.Message);
         await server.ApplySchemaAsync(database);
         await PostgresSchema.EnsureCurrentAsync(ds, CancellationToken.None);
     }
 
     [Fact]
+    public async Task EnsureCurrent_OnADatabaseWithout003_SaysItNeedsTheProspectsVersion_AndApplying003Satisfies()
+    {
+        var (server, database, ds) = await DatabaseAtVersionAsync("v2", 2);
+        await using var _ = ds;
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => PostgresSchema.EnsureCurrentAsync(ds, CancellationToken.None));
+
+        Assert.Contains("at version 2", error.Message);
+        Assert.Contains("needs version 3", error.Message);
+        await server.ApplySchemaFileAsync(database, PostgresServer.SchemaFiles.Single(f => Path.GetFileName(f) == "003_prospects.sql"));
+        Assert.Equal(3, await ScalarAsync<int>(ds, "SELECT max(version) FROM breaker_schema_version"));
+        await PostgresSchema.EnsureCurrentAsync(ds, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Migration003_AppliedAgain_ChangesNothing()
+    {
+        var (server, database, ds) = await DatabaseAtVersionAsync("again003", 2);
+        await using var _ = ds;
+        var file = PostgresServer.SchemaFiles.Single(f => Path.GetFileName(f) == "003_prospects.sql");
+
+        await server.ApplySchemaFileAsync(database, file);
+        var once = await DescribeAsync(ds);
+        await server.ApplySchemaFileAsync(database, file);
+
+        Assert.Equal(once, await DescribeAsync(ds));
+        Assert.Contains("CREATE INDEX ix_breaker_prospects_due ON public.breaker_prospects USING btree (workspace_id, campaign_id, wake_at, prospect_id) WHERE (wake_at IS NOT NULL)", once);
+        Assert.Contains("CREATE INDEX ix_breaker_campaign_wakes_due ON public.breaker_campaign_wakes USING btree (wake_at)", once);
+    }
+
+    [Fact]
+    public async Task ProspectsNamedView_NamesEveryStatusAndReasonAsTheEnumsDo()
+    {
+        await using var ds = NpgsqlDataSource.Create(await (await Server()).CreateDatabaseAsync("named"));
+        var statuses = Enum.GetValues<ProspectStatus>();
+        var reasons = Enum.GetValues<Reason>();
+        // One row per status and one per reason, each stored by its code.
+        await using (var insert = ds.CreateCommand("""
+            INSERT INTO breaker_prospects (workspace_id, campaign_id, prospect_id, status, reason)
+            SELECT 'w', 'c', 's' || s, s, 0 FROM unnest(@statuses) AS s
+            UNION ALL
+            SELECT 'w', 'c', 'r' || r, 0, r FROM unnest(@reasons) AS r
+            """))
+        {
+            insert.Parameters.AddWithValue("statuses", statuses.Select(s => (short)s).ToArray());
+            insert.Parameters.AddWithValue("reasons", reasons.Select(r => (short)r).ToArray());
+            await insert.ExecuteNonQueryAsync();
+        }
+
+        Assert.Equal(
+            string.Join(",", statuses.Select(s => $"s{(short)s}={s}")) + ";" + string.Join(",", reasons.Select(r => $"r{(short)r}={r}")),
+            await ScalarAsync<string>(ds, """
+                SELECT (SELECT string_agg(prospect_id || '=' || status, ',' ORDER BY substr(prospect_id, 2)::int)
+                          FROM breaker_prospects_named WHERE prospect_id LIKE 's%')
+                    || ';' ||
+                       (SELECT string_agg(prospect_id || '=' || reason, ',' ORDER BY substr(prospect_id, 2)::int)
+                          FROM breaker_prospects_named WHERE prospect_id LIKE 'r%')
+                """));
+    }
+
+    [Fact]
     public async Task Migration002_OnADatabaseHoldingDuplicateKeys_KeepsTheEarliestOfEach_AndMakesKeysUnique()
     {
-        var (server, database, ds) = await DatabaseAtVersion1Async("dupes");
+        var (server, database, ds) = await DatabaseAtVersionAsync("dupes", 1);
         await using var _ = ds;
         // What an earlier build could store: an outcome re-appended from an outbox (twice), an outcome
         // re-appended with another kind, and events without a key, which are never duplicates.
@@ -146,7 +207,7 @@ public sealed class PostgresSchemaTests
         Assert.Equal(
             "first k1,first k2,k1 on another account,k1 in another workspace,no key,no key",
             await ScalarAsync<string>(ds, "SELECT string_agg(text, ',' ORDER BY seq) FROM breaker_events"));
-        Assert.Equal(2, await ScalarAsync<int>(ds, "SELECT max(version) FROM breaker_schema_version"));
+        Assert.Equal(PostgresSchema.ExpectedVersion, await ScalarAsync<int>(ds, "SELECT max(version) FROM breaker_schema_version"));
         await PostgresSchema.EnsureCurrentAsync(ds, CancellationToken.None);
         // The database itself now refuses a second row for a key; the log answers with the stored one.
         var refused = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(ds,
@@ -160,7 +221,7 @@ public sealed class PostgresSchemaTests
     [Fact]
     public async Task Migration002_AppliedAgain_ChangesNothing()
     {
-        var (server, database, ds) = await DatabaseAtVersion1Async("again002");
+        var (server, database, ds) = await DatabaseAtVersionAsync("again002", 1);
         await using var _ = ds;
         var file = PostgresServer.SchemaFiles.Single(f => Path.GetFileName(f) == "002_unique_event_keys.sql");
 
@@ -225,13 +286,16 @@ public sealed class PostgresSchemaTests
 
     private static Task<PostgresServer> Server() => PostgresServer.SharedAsync();
 
-    /// <summary>A new database with only 001 applied: what a database looked like before 002.</summary>
-    private static async Task<(PostgresServer Server, string Database, NpgsqlDataSource DataSource)> DatabaseAtVersion1Async(string prefix)
+    /// <summary>A new database with the files up to <paramref name="version"/> applied: what a database looked like before the next one.</summary>
+    private static async Task<(PostgresServer Server, string Database, NpgsqlDataSource DataSource)> DatabaseAtVersionAsync(string prefix, int version)
     {
         var server = await Server();
         var connectionString = await server.CreateDatabaseAsync(prefix, withSchema: false);
         var database = new NpgsqlConnectionStringBuilder(connectionString).Database!;
-        await server.ApplySchemaFileAsync(database, PostgresServer.SchemaFiles.Single(f => Path.GetFileName(f) == "001_orleans_schema.sql"));
+        foreach (var file in PostgresServer.SchemaFiles.Where(f => int.Parse(Path.GetFileName(f)[..3]) <= version))
+        {
+            await server.ApplySchemaFileAsync(database, file);
+        }
         return (server, database, NpgsqlDataSource.Create(connectionString));
     }
 
