@@ -60,6 +60,12 @@ switch (args.FirstOrDefault())
             Console.Error.WriteLine(ex.Message);
             return 1;
         }
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
+        {
+            // run.sh did not start or a setup write could not go on; run.sh has been stopped.
+            Console.Error.WriteLine($"runsh: {ex.Message}");
+            return 1;
+        }
 
     default:
         Console.Error.WriteLine(usage);

@@ -104,13 +104,20 @@ public static class RunShHarness
             var before = await api.SimStatsAsync(cancellationToken);
             var probes = new[] { new Latencies("accounts PUT"), new Latencies("campaigns PUT"), new Latencies("prospects POST") };
             var end = Stopwatch.GetTimestamp() + (long)(options.Window.TotalSeconds * Stopwatch.Frequency);
-            await Task.WhenAll(
+            // The window is the schedule's: writes still in flight at its end are awaited after the totals are read.
+            var probing = Task.WhenAll(
                 ProbeAsync(options.ProbeRate, end, k => api.WriteAsync(HttpMethod.Put, $"/api/workspaces/{Workspace}/accounts/{Account(Spread(k, n))}", accountBody, probes[0], cancellationToken), cancellationToken),
                 ProbeAsync(options.ProbeRate, end, k => api.WriteAsync(HttpMethod.Put, $"/api/workspaces/{Workspace}/campaigns/{Campaign(Spread(k, n))}", CampaignBody(Spread(k, n), true), probes[1], cancellationToken), cancellationToken),
                 ProbeAsync(options.ProbeRate, end, k => api.WriteAsync(HttpMethod.Post, $"/api/workspaces/{Workspace}/campaigns/{Campaign(Spread(k, n))}/prospects",
                     $$"""{"prospects":[{"id":"probe-{{k}}","profileUrl":"https://www.linkedin.com/in/rsh-probe-{{k}}"}]}""", probes[2], cancellationToken), cancellationToken));
+            var left = end - Stopwatch.GetTimestamp();
+            if (left > 0)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(left / (double)Stopwatch.Frequency), cancellationToken);
+            }
             var after = await api.SimStatsAsync(cancellationToken);
             result.Cpu = CpuSnapshot.Take(run).Since(cpu);
+            await probing;
             result.SiloResidentBytes = run.Descendants().Where(d => d.Value.Contains("OrleansBreaker.Silo.dll", StringComparison.Ordinal))
                 .Sum(d => ProcStat.ResidentBytes(d.Key));
             result.WindowBefore = before;
@@ -121,6 +128,7 @@ public static class RunShHarness
                 string.Join("; ", result.Probes.Select(p => $"{p.Name} {p.Brief}")));
 
             result.Timeline = await sampler.StopAsync();
+            result.SamplerRefusals = sampler.Refused;
             result.MaxConnections = await sampler.MaxConnectionsAsync();
 
             // Campaigns that ran out of prospects before the window ended deliver nothing more: the ratio then understates.
@@ -170,6 +178,7 @@ public static class RunShHarness
         }
 
         result.Refusals = LogScan.Count(runLog, pgLogCopy, stopLine);
+        result.Refusals = result.Refusals with { PostgresRefusals = Math.Max(0, result.Refusals.PostgresRefusals - result.SamplerRefusals) };
         result.Seconds = watch.Elapsed.TotalSeconds;
         var summary = RunShSummary.From(result);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outputPath))!);

@@ -35,6 +35,9 @@ public sealed class RunShResult
 
     public int? MaxConnections { get; set; }
 
+    /// <summary>Connections of the tool's own sampler that PostgreSQL refused (taken off the server log's count).</summary>
+    public int SamplerRefusals { get; set; }
+
     public IReadOnlyDictionary<string, double> Cpu { get; set; } = new Dictionary<string, double>();
 
     public long SiloResidentBytes { get; set; }

@@ -37,14 +37,14 @@ public sealed record RunShSummary(RunShResult Result, IReadOnlyList<Figure> Figu
         var probes = r.Probes;
         var worstP50 = probes.Count == 0 ? (double?)null : probes.Max(p => p.P50Ms);
         figures.Add(new Figure("5a", Rows[1].Title,
-            probes.Count == 0 ? "not measured" : string.Join("; ", probes.Select(p => $"{p.Name} p50 {p.P50Ms:#,0.0} / p99 {p.P99Ms:#,0.0} ms")),
+            probes.Count == 0 ? "not measured" : string.Join("; ", probes.Select(p => $"{p.Name} p50 {p.P50Ms:#,0.0} / p99 {p.P99Ms:#,0.0} ms{(p.Failed > 0 ? $" ({p.Failed} of {p.Count} failed)" : "")}")),
             "", null, $"p50 well under {TargetP50Ms:0} ms (scored: < {TargetP50Ms:0})",
             worstP50 is { } w ? (w < TargetP50Ms && probes.All(p => p.Failed == 0) ? Verdict.Pass : Verdict.Miss) : Verdict.NotAvailable));
 
         var refusals = r.Refusals;
         var refused = refusals is null ? (long?)null : refusals.RunShRefusals + refusals.PostgresRefusals;
         figures.Add(new Figure("5b", Rows[2].Title,
-            refusals is null ? "logs not read" : $"{refused:#,0}: {refusals.RunShRefusals:#,0} lines in run.sh's output (silos, dashboard, simulator), {refusals.PostgresRefusals:#,0} in PostgreSQL's log",
+            refusals is null ? "logs not read" : $"{refused:#,0}: {refusals.RunShRefusals:#,0} lines in run.sh's output (silos, dashboard, simulator), {refusals.PostgresRefusals:#,0} in PostgreSQL's log{(r.SamplerRefusals > 0 ? $" (less {r.SamplerRefusals} of the tool's own sampler)" : "")}",
             r.MaxConnections is { } max ? $"max_connections {max}" : "", null, "0",
             refused is 0 ? Verdict.Pass : refused is null ? Verdict.NotAvailable : Verdict.Miss));
 

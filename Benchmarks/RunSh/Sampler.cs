@@ -17,6 +17,7 @@ public sealed class Sampler : IAsyncDisposable
     private readonly List<Sample> _samples = [];
     private readonly Task _loop;
     private readonly long _started = Stopwatch.GetTimestamp();
+    private int _refused;
 
     internal Sampler(RestApi api, RunShProcess run, TimeSpan every)
     {
@@ -25,6 +26,9 @@ public sealed class Sampler : IAsyncDisposable
         _every = every;
         _loop = Task.Run(LoopAsync);
     }
+
+    /// <summary>The sampler's own connections PostgreSQL refused: each left a line in its log that the product did not cause.</summary>
+    public int Refused => Volatile.Read(ref _refused);
 
     public sealed record Sample(double AtSeconds, long Delivered, double DeliveriesPerSecond, long Calls, int Connections, string? Refused);
 
@@ -77,6 +81,10 @@ public sealed class Sampler : IAsyncDisposable
         }
         catch (PostgresException ex)
         {
+            if (ex.SqlState == PostgresErrorCodes.TooManyConnections)
+            {
+                Interlocked.Increment(ref _refused);
+            }
             return (-1, $"{ex.SqlState}: {ex.MessageText}");
         }
         catch (NpgsqlException ex)
