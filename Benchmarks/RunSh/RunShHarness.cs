@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json;
-using Npgsql;
 using OrleansBreaker.Benchmarks.Cluster;
 
 namespace OrleansBreaker.Benchmarks.RunSh;

@@ -31,7 +31,9 @@ public sealed class RunShSmokeTests(ITestOutputHelper output) : IDisposable
             Assert.Equal(RunShSummary.Rows.Select(r => r.Id), summary.Figures.Select(f => f.Id));
             Assert.All(summary.Figures, f => Assert.True(f.Verdict is Verdict.Pass or Verdict.Miss, $"figure {f.Id} ({f.Title}): {f.Verdict}: {f.Measured}"));
             var result = summary.Result;
-            Assert.All(result.Setup, p => Assert.True(p.Stats.Failed == 0, $"{p.Name}: {p.Stats.Failed} writes failed: {string.Join(" | ", p.FailureSamples)}"));
+            Assert.All(result.Setup, p => Assert.Equal(result.Options.Accounts, p.Stats.Count));
+            // Before activation nothing dispatches: a failed write there is the tool's fault (or the API's), not load.
+            Assert.All(result.Setup.SkipLast(1), p => Assert.True(p.Stats.Failed == 0, $"{p.Name}: {p.Stats.Failed} writes failed: {string.Join(" | ", p.FailureSamples)}"));
             Assert.True(result.DeliveriesPerSecond > 0, "nothing was delivered in the window");
             Assert.Equal(0, result.Final!.DuplicateKeys);
             Assert.Equal(result.Options.Accounts, result.Final.Accounts);
