@@ -25,6 +25,22 @@ internal static class ControlApi
             return Results.Ok(new FeedStatsJson(calls.FeedReads, calls.AccountFeedReads, linkedIn.FeedLastSeq));
         });
         sim.MapGet("/clock", ([FromKeyedServices(BreakerServices.ClockKey)] TimeProvider clock) => Results.Ok(new { now = clock.GetUtcNow().UtcDateTime }));
+
+        // Totals over every account a request named (an addition to API.md §4): one cheap call for a load test.
+        var directory = new AccountDirectory();
+        if (app is IApplicationBuilder pipeline)
+        {
+            // Runs after routing (WebApplication routes first), so the route's accountId is known.
+            pipeline.Use((context, next) =>
+            {
+                if (context.GetRouteValue("accountId") is string id)
+                {
+                    directory.Saw(id);
+                }
+                return next(context);
+            });
+        }
+        sim.MapGet("/stats", (SimulatedLinkedIn linkedIn) => Results.Ok(StatsJson.Total(directory, linkedIn)));
         return app;
     }
 
