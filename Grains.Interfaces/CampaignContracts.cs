@@ -91,3 +91,23 @@ public sealed record ProspectQuery
 /// <summary>A page of prospects; <see cref="Next"/> continues it, null at the end.</summary>
 [GenerateSerializer, Immutable, Alias("OrleansBreaker.ProspectPage")]
 public sealed record ProspectPage([property: Id(0)] IReadOnlyList<ProspectView> Items, [property: Id(1)] string? Next);
+
+/// <summary>
+/// The campaign's storage (the prospect store) could not be reached: nothing is sent until it returns, and
+/// what a prospect waits on cannot be read meanwhile. The API answers <c>503</c> with this message.
+/// </summary>
+[GenerateSerializer, Alias("OrleansBreaker.StorageUnavailableException")]
+public sealed class StorageUnavailableException : Exception
+{
+    public StorageUnavailableException()
+    {
+    }
+
+    public StorageUnavailableException(string message) : base(message)
+    {
+    }
+
+    public StorageUnavailableException(string message, Exception inner) : base(message, inner)
+    {
+    }
+}

@@ -26,6 +26,11 @@ public sealed partial class ClusterErrors(ILogger<ClusterErrors> logger) : IExce
             LogRefused(httpContext.Request.Method, httpContext.Request.Path, StripParameter(argument));
             result = Problems.BadRequest(StripParameter(argument));
         }
+        else if (exception is StorageUnavailableException storage)
+        {
+            LogUnavailable(httpContext.Request.Method, httpContext.Request.Path, exception.GetType().Name, exception.Message);
+            result = Problems.Unavailable(storage.Message);
+        }
         else if (IsUnavailable(exception))
         {
             LogUnavailable(httpContext.Request.Method, httpContext.Request.Path, exception.GetType().Name, exception.Message);
@@ -47,7 +52,7 @@ public sealed partial class ClusterErrors(ILogger<ClusterErrors> logger) : IExce
 
     public static bool IsUnavailable(Exception exception) => exception switch
     {
-        OrleansException or TimeoutException or SocketException or IOException => true,
+        OrleansException or TimeoutException or SocketException or IOException or StorageUnavailableException => true,
         OperationCanceledException => true,
         AggregateException aggregate => aggregate.InnerExceptions.All(IsUnavailable),
         // Storage and network failures inside the silo arrive as their own types (Npgsql, Orleans.Storage...).

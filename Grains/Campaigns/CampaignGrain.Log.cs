@@ -26,6 +26,9 @@ internal sealed partial class CampaignGrain
     [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {Campaign}: a {Kind} for {Prospect}, who is not in the campaign, was dropped")]
     private partial void LogOutcomeUnmatched(string campaign, string prospect, EventKind kind);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {Campaign}: the prospect store is unreachable; a read was answered 'storage unavailable'")]
+    private partial void LogStoreUnreachable(string campaign, Exception ex);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {Campaign}: dispatch run failed")]
     private partial void LogTickFailed(string campaign, Exception ex);
 }

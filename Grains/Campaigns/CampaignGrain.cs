@@ -123,16 +123,16 @@ internal sealed partial class CampaignGrain(
         return new AddProspectsResult(added.Count, prospects.Count - added.Count);
     }
 
-    public async Task<CampaignView> GetViewAsync()
+    public Task<CampaignView> GetViewAsync() => ReadingAsync(async () =>
     {
         if (S.Exists)
         {
             await EnsureLoadedAsync();
         }
         return await BuildViewAsync();
-    }
+    });
 
-    public async Task<ProspectView?> GetProspectAsync(string prospectId)
+    public Task<ProspectView?> GetProspectAsync(string prospectId) => ReadingAsync(async () =>
     {
         if (!S.Exists)
         {
@@ -140,9 +140,9 @@ internal sealed partial class CampaignGrain(
         }
         await EnsureLoadedAsync();
         return await ReadProspectAsync(prospectId) is { } p ? ToView(p) : null;
-    }
+    });
 
-    public async Task<ProspectPage> ListProspectsAsync(ProspectQuery query)
+    public Task<ProspectPage> ListProspectsAsync(ProspectQuery query) => ReadingAsync(async () =>
     {
         var limit = Math.Clamp(query.Limit, 1, MaxPage);
         if (!S.Exists || ToStoreFilter(query) is not { } filter)
@@ -153,6 +153,23 @@ internal sealed partial class CampaignGrain(
         var rows = await store.ListAsync(_key, filter, query.After, limit + 1);
         var items = rows.Take(limit).Select(ToView).ToList();
         return new ProspectPage(items, rows.Count > limit ? items[^1].Id : null);
+    });
+
+    /// <summary>
+    /// A read of the prospect store that cannot reach it says so in a type every caller can receive (a
+    /// driver's own exception may not cross to the client), so the API answers 503 with why.
+    /// </summary>
+    private async Task<T> ReadingAsync<T>(Func<Task<T>> read)
+    {
+        try
+        {
+            return await read();
+        }
+        catch (Exception ex) when (ex is System.Data.Common.DbException or IOException or TimeoutException or System.Net.Sockets.SocketException)
+        {
+            LogStoreUnreachable(_campaignId, ex);
+            throw new StorageUnavailableException($"Campaign '{_campaignId}': its prospects cannot be read because storage is unreachable ({ex.GetType().Name}); nothing is sent until it returns.");
+        }
     }
 
     /// <summary>
