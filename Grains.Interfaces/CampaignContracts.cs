@@ -111,3 +111,7 @@ public sealed class StorageUnavailableException : Exception
     {
     }
 }
+
+/// <summary>A prospect's accept or reply, as the outcome feed reader hands it to the campaign.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansBreaker.ProspectOutcomeReport")]
+public sealed record ProspectOutcomeReport([property: Id(0)] string ProspectId, [property: Id(1)] EventKind Kind, [property: Id(2)] DateTimeOffset At);

@@ -83,6 +83,15 @@ public interface ICampaignGrain : IGrainWithStringKey
     Task RecordProspectOutcomeAsync(string prospectId, EventKind kind, DateTimeOffset at);
 
     /// <summary>
+    /// Accepts and replies read from the provider's feed, recorded in one write and acknowledged: the feed
+    /// reader moves its cursor past them only once this returns, so none is lost when a campaign cannot be
+    /// reached. Counted once per prospect, like <see cref="RecordProspectOutcomeAsync"/>. Awaited, because
+    /// a campaign never calls the reader.
+    /// </summary>
+    [Alias("RecordProspectOutcomes")]
+    Task RecordProspectOutcomesAsync(IReadOnlyList<ProspectOutcomeReport> outcomes);
+
+    /// <summary>
     /// The due index says the campaign has work due (or its silo died): it looks at what is due and keeps
     /// itself awake while work is due soon. One-way: the silo's wake service does not wait on campaigns.
     /// </summary>

@@ -201,38 +201,55 @@ internal sealed partial class CampaignGrain(
     public Task<EventPage> GetActivityAsync(ActivityQuery query) =>
         eventLog.ReadCampaignAsync(_workspaceId, _campaignId, query);
 
-    public async Task RecordProspectOutcomeAsync(string prospectId, EventKind kind, DateTimeOffset at)
+    public Task RecordProspectOutcomeAsync(string prospectId, EventKind kind, DateTimeOffset at) =>
+        RecordProspectOutcomesAsync([new ProspectOutcomeReport(prospectId, kind, at)]);
+
+    public async Task RecordProspectOutcomesAsync(IReadOnlyList<ProspectOutcomeReport> outcomes)
     {
-        if (kind is not (EventKind.Accepted or EventKind.Replied))
+        if (outcomes.FirstOrDefault(o => o.Kind is not (EventKind.Accepted or EventKind.Replied)) is { } wrong)
         {
-            throw new ArgumentException($"Only Accepted and Replied are prospect outcomes, not {kind}.", nameof(kind));
+            throw new ArgumentException($"Only Accepted and Replied are prospect outcomes, not {wrong.Kind}.", nameof(outcomes));
         }
         if (!S.Exists)
         {
-            LogOutcomeUnmatched(_campaignId, prospectId, kind);
+            foreach (var o in outcomes)
+            {
+                LogOutcomeUnmatched(_campaignId, o.ProspectId, o.Kind);
+            }
             return;
         }
         await EnsureReadyAsync();
-        if (await store.GetAsync(_key, prospectId) is not { } p)
-        {
-            LogOutcomeUnmatched(_campaignId, prospectId, kind);
-            return;
-        }
-        var c = S.Counters;
-        (ProspectRecord? next, CampaignCounters counters) = kind switch
-        {
-            EventKind.Accepted when !p.Accepted => (p with { Accepted = true }, c with { Accepted = c.Accepted + 1 }),
-            EventKind.Replied when !p.Replied => (p with { Replied = true }, c with { Replied = c.Replied + 1 }),
-            _ => (null, c), // counted already: reported again, or read twice from the feed
-        };
-        if (next is null)
-        {
-            return;
-        }
-        S.Counters = counters;
         var now = time.GetUtcNow();
-        var action = S.Steps[Math.Min(p.StepIndex, S.Steps.Count - 1)].Action;
-        await CommitAsync([(p, next)], [NewEvent(kind, action, prospectId, at > now ? now : at) with { Key = $"{_campaignId}/{prospectId}/{kind}" }]);
+        var changed = new Dictionary<string, (ProspectRecord Before, ProspectRecord After)>(StringComparer.Ordinal);
+        var events = new List<EventRecord>();
+        foreach (var o in outcomes)
+        {
+            var current = changed.TryGetValue(o.ProspectId, out var c) ? c.After : await store.GetAsync(_key, o.ProspectId);
+            if (current is null)
+            {
+                LogOutcomeUnmatched(_campaignId, o.ProspectId, o.Kind);
+                continue;
+            }
+            var counters = S.Counters;
+            (ProspectRecord? next, counters) = o.Kind switch
+            {
+                EventKind.Accepted when !current.Accepted => (current with { Accepted = true }, counters with { Accepted = counters.Accepted + 1 }),
+                EventKind.Replied when !current.Replied => (current with { Replied = true }, counters with { Replied = counters.Replied + 1 }),
+                _ => (null, counters), // counted already: reported again, or read twice from the feed
+            };
+            if (next is null)
+            {
+                continue;
+            }
+            S.Counters = counters;
+            changed[o.ProspectId] = (c.Before ?? current, next);
+            var action = S.Steps[Math.Min(current.StepIndex, S.Steps.Count - 1)].Action;
+            events.Add(NewEvent(o.Kind, action, o.ProspectId, o.At > now ? now : o.At) with { Key = $"{_campaignId}/{o.ProspectId}/{o.Kind}" });
+        }
+        if (changed.Count > 0)
+        {
+            await CommitAsync([.. changed.Values], events);
+        }
     }
 
     public async Task BreakerClearedAsync(string accountId, ActionType action)

@@ -82,7 +82,7 @@ internal sealed partial class OutcomeFeedGrain(
         {
             var since = state.State.Cursor;
             var page = await upstream.ReadFeedAsync(since, PageSize, CancellationToken.None);
-            var (count, cursor, complete) = HandOver(page, since);
+            var (count, cursor, complete) = await HandOverAsync(page, since);
             handed += count;
             if (cursor == since)
             {
@@ -99,41 +99,59 @@ internal sealed partial class OutcomeFeedGrain(
     }
 
     /// <summary>Hands the page's outcomes to their campaigns in feed order; returns how many, the cursor past them, and whether the whole page went.</summary>
-    private (int Count, long Cursor, bool Complete) HandOver(ProviderFeedPage page, long since)
+    /// <summary>
+    /// Hands a page to its campaigns, one awaited call per campaign (they run side by side), and returns the
+    /// cursor past every outcome that was recorded: up to the first one whose campaign could not take it.
+    /// What follows it is read again next time, which counts nothing twice.
+    /// </summary>
+    private async Task<(int Count, long Cursor, bool Complete)> HandOverAsync(ProviderFeedPage page, long since)
     {
-        var cursor = since;
-        var count = 0;
-        foreach (var outcome in page.Items.OrderBy(o => o.Seq))
+        var items = page.Items.Where(o => o.Seq > since).OrderBy(o => o.Seq).ToList(); // a provider may answer more than asked
+        var routed = new List<(ProviderOutcome Outcome, string Campaign)>(items.Count);
+        foreach (var outcome in items)
         {
-            if (outcome.Seq <= since)
-            {
-                continue; // a provider that answers more than asked: already handed over
-            }
             var route = OutcomeRoute.Of(outcome);
             if (route.CampaignKey is null)
             {
                 _skipped++;
                 LogSkipped(Key, outcome.Seq, outcome.AccountId, outcome.ProspectId, outcome.Kind, route.Problem!);
-                cursor = outcome.Seq;
                 continue;
             }
+            routed.Add((outcome, route.CampaignKey));
+        }
+        var failedAt = long.MaxValue;
+        await Task.WhenAll(routed.GroupBy(r => r.Campaign, StringComparer.Ordinal).Select(async group =>
+        {
             try
             {
-                // One-way: the campaign may be awaiting an account, and nothing here needs its answer.
-                GrainFactory.GetGrain<ICampaignGrain>(route.CampaignKey).RecordProspectOutcomeAsync(outcome.ProspectId, outcome.Kind, outcome.At).Ignore();
+                await GrainFactory.GetGrain<ICampaignGrain>(group.Key).RecordProspectOutcomesAsync(
+                    [.. group.Select(r => new ProspectOutcomeReport(r.Outcome.ProspectId, r.Outcome.Kind, r.Outcome.At))]);
             }
             catch (Exception ex)
             {
-                // Not handed over: the cursor stays before it, and the next read starts with it.
-                LogHandOverFailed(Key, outcome.Seq, route.CampaignKey, ex);
-                return (count, cursor, false);
+                var first = group.Min(r => r.Outcome.Seq);
+                LogHandOverFailed(Key, first, group.Key, ex);
+                InterlockedMin(ref failedAt, first);
             }
-            _handedOver++;
-            count++;
-            cursor = outcome.Seq;
+        }));
+        if (failedAt != long.MaxValue)
+        {
+            var before = items.Where(o => o.Seq < failedAt).Select(o => o.Seq).DefaultIfEmpty(since).Max();
+            var count = routed.Count(r => r.Outcome.Seq < failedAt);
+            _handedOver += count;
+            return (count, before, false);
         }
+        _handedOver += routed.Count;
         // Past entries the upstream dropped as unreadable too (its Next), once everything before them went.
-        return (count, Math.Max(cursor, page.Next), true);
+        return (routed.Count, Math.Max(items.Count > 0 ? items[^1].Seq : since, page.Next), true);
+    }
+
+    private static void InterlockedMin(ref long target, long value)
+    {
+        long seen;
+        while (value < (seen = Interlocked.Read(ref target)) && Interlocked.CompareExchange(ref target, value, seen) != seen)
+        {
+        }
     }
 
     private async Task WriteCursorAsync()
