@@ -1,4 +1,6 @@
 using System.Data.Common;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 
 namespace OrleansBreaker.Hosting;
@@ -38,6 +40,47 @@ public static class PostgresConnection
             tuned.NoResetOnClose = true;
         }
         return tuned.ConnectionString;
+    }
+
+    /// <summary>The <c>application_name</c> a silo's sessions carry unless the connection string names one (pg_stat_activity per process kind).</summary>
+    public const string SiloApplicationName = "orleansbreaker-silo";
+
+    /// <summary>
+    /// The connection string of this process's one pool: <see cref="WithBreakerDefaults(string)"/>, then
+    /// <c>Maximum Pool Size</c> set to <paramref name="maxPoolSize"/> (the process's whole budget, see
+    /// <see cref="PoolBudget"/>) and <c>Application Name</c> to <paramref name="applicationName"/> unless written.
+    /// </summary>
+    public static string ForProcess(string connectionString, int maxPoolSize, string applicationName = SiloApplicationName)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxPoolSize, 1);
+        var tuned = new NpgsqlConnectionStringBuilder(WithBreakerDefaults(connectionString)) { MaxPoolSize = maxPoolSize };
+        if (tuned.MinPoolSize > maxPoolSize)
+        {
+            tuned.MinPoolSize = maxPoolSize;
+        }
+        if (string.IsNullOrEmpty(tuned.ApplicationName))
+        {
+            tuned.ApplicationName = applicationName;
+        }
+        return tuned.ConnectionString;
+    }
+
+    /// <summary>
+    /// Registers the process's one <see cref="NpgsqlDataSource"/>, sized by <paramref name="storage"/>'s budget:
+    /// the Orleans ADO.NET providers (<c>UseBreakerPostgres</c>), the event log and every other store of the
+    /// silo take it from DI. The first registration wins, so <c>UseBreakerPostgres</c> and
+    /// <c>AddBreakerServices</c> may both call this in either order and still share one pool.
+    /// </summary>
+    public static IServiceCollection AddBreakerDataSource(this IServiceCollection services, StorageOptions storage)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(storage.ConnectionString);
+        if (PoolBudget.Disagreement(storage.MaxPoolSize, storage.ConnectionString) is { } disagreement)
+        {
+            throw new InvalidOperationException("Invalid configuration: " + disagreement);
+        }
+        var connectionString = ForProcess(storage.ConnectionString, storage.PoolSize());
+        services.TryAddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        return services;
     }
 
     private static string Normalise(string keyword) => keyword.Replace(" ", "", StringComparison.Ordinal).ToLowerInvariant();

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Orleans.TestingHost;
+using Xunit.Abstractions;
 using OrleansBreaker.EventLog;
 using OrleansBreaker.Hosting;
 using OrleansBreaker.Silo.Hosting;
@@ -16,7 +17,7 @@ namespace OrleansBreaker.Tests.Postgres;
 /// connection instead of failing. Unbounded (two pools of Npgsql's default 100) it meets
 /// <c>sorry, too many clients already</c> within seconds.
 /// </summary>
-public sealed class PoolBudgetTests : IAsyncLifetime
+public sealed class PoolBudgetTests(ITestOutputHelper output) : IAsyncLifetime
 {
     /// <summary>Small enough that two unbounded pools of one silo overrun it under this load.</summary>
     private const int ServerMaxConnections = 20;
@@ -144,6 +145,7 @@ public sealed class PoolBudgetTests : IAsyncLifetime
         var peak = peaks.GetValueOrDefault(SiloApplication);
         var summary = $"peak connections per application: {string.Join(", ", peaks.Select(p => $"{p.Key}={p.Value}"))}; " +
             $"refused by the server: {refused}; failures: {failures.Count} (first: {string.Join(" | ", failures.Take(3))})";
+        output.WriteLine(summary);
         Assert.True(refused == 0, summary);
         Assert.True(failures.IsEmpty, summary);
         Assert.True(peak is > 0 and <= SiloBudget, summary);
