@@ -79,9 +79,25 @@ public static class PostgresConnection
             throw new InvalidOperationException("Invalid configuration: " + disagreement);
         }
         var connectionString = ForProcess(storage.ConnectionString, storage.PoolSize());
-        services.TryAddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        // Two registrations that would size or address the one pool differently are a configuration error,
+        // not a choice to make silently (e.g. a budget given to AddBreakerServices but not to UseBreakerPostgres).
+        if (services.FirstOrDefault(d => d.ServiceType == typeof(ProcessPool))?.ImplementationInstance is ProcessPool registered)
+        {
+            if (registered.ConnectionString != connectionString)
+            {
+                throw new InvalidOperationException(
+                    $"The process's PostgreSQL data source is configured twice, differently: Maximum Pool Size {new NpgsqlConnectionStringBuilder(registered.ConnectionString).MaxPoolSize} " +
+                    $"and {storage.PoolSize()}, or two connection strings. UseBreakerPostgres and AddBreakerServices must be given the same Storage settings.");
+            }
+            return services;
+        }
+        services.AddSingleton(new ProcessPool(connectionString));
+        services.TryAddSingleton(sp => NpgsqlDataSource.Create(sp.GetRequiredService<ProcessPool>().ConnectionString));
         return services;
     }
+
+    /// <summary>The connection string of the process's one pool, as registered first.</summary>
+    private sealed record ProcessPool(string ConnectionString);
 
     private static string Normalise(string keyword) => keyword.Replace(" ", "", StringComparison.Ordinal).ToLowerInvariant();
 }

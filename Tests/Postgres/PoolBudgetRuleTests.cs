@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using OrleansBreaker.Client;
@@ -134,5 +135,37 @@ public sealed class PoolBudgetStartupCheckTests
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
             Lines.Enqueue((logLevel, formatter(state, exception)));
+    }
+}
+
+/// <summary>The process's one data source, whichever of UseBreakerPostgres and AddBreakerServices registers it first.</summary>
+public sealed class ProcessDataSourceTests
+{
+    private const string Base = "Host=127.0.0.1;Port=55432;Database=orleansbreaker;Username=postgres";
+
+    [Fact]
+    public async Task TwoRegistrations_WithTheSameSettings_ShareOneDataSource_OfTheBudget()
+    {
+        var services = new ServiceCollection();
+        var storage = new StorageOptions { Provider = StorageProvider.Postgres, ConnectionString = Base, MaxPoolSize = 7 };
+        services.AddBreakerDataSource(storage);
+        services.AddBreakerDataSource(storage);
+
+        await using var provider = services.BuildServiceProvider();
+        var all = provider.GetServices<NpgsqlDataSource>().ToList();
+
+        var dataSource = Assert.Single(all);
+        Assert.Equal(7, new NpgsqlConnectionStringBuilder(dataSource.ConnectionString).MaxPoolSize);
+    }
+
+    [Fact]
+    public void TwoRegistrations_WithDifferentBudgets_StopTheStart_InsteadOfIgnoringOne()
+    {
+        var services = new ServiceCollection();
+        services.AddBreakerDataSource(new StorageOptions { Provider = StorageProvider.Postgres, ConnectionString = Base });
+
+        var ex = Assert.Throws<InvalidOperationException>(() =>
+            services.AddBreakerDataSource(new StorageOptions { Provider = StorageProvider.Postgres, ConnectionString = Base, MaxPoolSize = 7 }));
+        Assert.Contains("Maximum Pool Size 20 and 7", ex.Message);
     }
 }
