@@ -16,7 +16,10 @@ public static class PostgresClientHosting
     /// <summary>The ADO.NET invariant Orleans maps to Npgsql's provider factory.</summary>
     private const string Invariant = "Npgsql";
 
-    /// <summary>The <c>application_name</c> of the dashboard's sessions unless the connection string names one.</summary>
+    /// <summary>
+    /// The first word of the <c>application_name</c> of the dashboard's sessions unless the connection string
+    /// names one; followed by the host and process id, as the silos' are, so each process's count shows.
+    /// </summary>
     public const string ApplicationName = "orleansbreaker-dashboard";
 
     /// <summary>
@@ -67,7 +70,11 @@ public static class PostgresClientHosting
         builder.MinPoolSize = Math.Min(builder.MinPoolSize, builder.MaxPoolSize);
         if (string.IsNullOrEmpty(builder.ApplicationName))
         {
-            builder.ApplicationName = ApplicationName;
+            // PostgreSQL keeps 63 bytes of it: a long host name is cut, never the process id.
+            var pid = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var room = Math.Max(0, 63 - ApplicationName.Length - pid.Length - 2);
+            var host = Environment.MachineName.Length <= room ? Environment.MachineName : Environment.MachineName[..room];
+            builder.ApplicationName = $"{ApplicationName} {host} {pid}";
         }
         return builder.ConnectionString;
     }

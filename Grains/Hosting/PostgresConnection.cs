@@ -42,15 +42,29 @@ public static class PostgresConnection
         return tuned.ConnectionString;
     }
 
-    /// <summary>The <c>application_name</c> a silo's sessions carry unless the connection string names one (pg_stat_activity per process kind).</summary>
+    /// <summary>
+    /// The first word of the <c>application_name</c> a silo's sessions carry unless the connection string
+    /// names one; <see cref="ProcessApplicationName"/> adds the host and process id, so pg_stat_activity
+    /// counts each process's connections against its own budget.
+    /// </summary>
     public const string SiloApplicationName = "orleansbreaker-silo";
+
+    /// <summary><c>{kind} {host} {pid}</c>, within PostgreSQL's 63 bytes (it truncates longer names).</summary>
+    public static string ProcessApplicationName(string kind)
+    {
+        var pid = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var room = Math.Max(0, 63 - kind.Length - pid.Length - 2);
+        var host = Environment.MachineName.Length <= room ? Environment.MachineName : Environment.MachineName[..room];
+        return $"{kind} {host} {pid}";
+    }
 
     /// <summary>
     /// The connection string of this process's one pool: <see cref="WithBreakerDefaults(string)"/>, then
     /// <c>Maximum Pool Size</c> set to <paramref name="maxPoolSize"/> (the process's whole budget, see
-    /// <see cref="PoolBudget"/>) and <c>Application Name</c> to <paramref name="applicationName"/> unless written.
+    /// <see cref="PoolBudget"/>) and, unless written, <c>Application Name</c> to
+    /// <see cref="ProcessApplicationName"/> of <paramref name="kind"/>.
     /// </summary>
-    public static string ForProcess(string connectionString, int maxPoolSize, string applicationName = SiloApplicationName)
+    public static string ForProcess(string connectionString, int maxPoolSize, string kind = SiloApplicationName)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxPoolSize, 1);
         var tuned = new NpgsqlConnectionStringBuilder(WithBreakerDefaults(connectionString)) { MaxPoolSize = maxPoolSize };
@@ -60,7 +74,7 @@ public static class PostgresConnection
         }
         if (string.IsNullOrEmpty(tuned.ApplicationName))
         {
-            tuned.ApplicationName = applicationName;
+            tuned.ApplicationName = ProcessApplicationName(kind);
         }
         return tuned.ConnectionString;
     }

@@ -73,7 +73,7 @@ public sealed class PoolBudgetRuleTests
     {
         var pooled = new NpgsqlConnectionStringBuilder(PostgresConnection.ForProcess(Base, 9));
         Assert.Equal(9, pooled.MaxPoolSize);
-        Assert.Equal(PostgresConnection.SiloApplicationName, pooled.ApplicationName);
+        Assert.Equal($"{PostgresConnection.SiloApplicationName} {Environment.MachineName} {Environment.ProcessId}", pooled.ApplicationName);
         Assert.True(pooled.NoResetOnClose); // the breaker defaults still apply
 
         var named = new NpgsqlConnectionStringBuilder(PostgresConnection.ForProcess(Base + ";Application Name=eu-silo;Minimum Pool Size=15", 9));
@@ -86,7 +86,7 @@ public sealed class PoolBudgetRuleTests
     {
         var byOption = new NpgsqlConnectionStringBuilder(PostgresClientHosting.ForProcess(Base, 4));
         Assert.Equal(4, byOption.MaxPoolSize);
-        Assert.Equal(PostgresClientHosting.ApplicationName, byOption.ApplicationName);
+        Assert.Equal($"{PostgresClientHosting.ApplicationName} {Environment.MachineName} {Environment.ProcessId}", byOption.ApplicationName);
         Assert.Equal(11, new NpgsqlConnectionStringBuilder(PostgresClientHosting.ForProcess(Base + ";MaxPoolSize=11", null)).MaxPoolSize);
         Assert.Equal(PoolBudget.DefaultPerProcess, new NpgsqlConnectionStringBuilder(PostgresClientHosting.ForProcess(Base, null)).MaxPoolSize);
         Assert.Throws<InvalidOperationException>(() => PostgresClientHosting.ForProcess(Base + ";MaxPoolSize=11", 4));
