@@ -8,8 +8,10 @@
 #   ./run.sh --no-demo            no seeded demo workspace
 #
 # Stops every process it started on Ctrl-C or SIGTERM, PostgreSQL included. Environment:
-# BREAKER_PG_DATA / BREAKER_PG_PORT (deploy/postgres.sh), Orleans__ClusterId (default "local"),
-# RUN_STOP_TIMEOUT (seconds a process may take to stop before it is killed, default 30).
+# BREAKER_PG_DATA / BREAKER_PG_PORT / BREAKER_PG_MAX_CONNECTIONS (deploy/postgres.sh), Orleans__ClusterId
+# (default "local"), Storage__MaxPoolSize (default: each silo and the dashboard an equal share of the
+# server's connections, `deploy/postgres.sh budget`), RUN_STOP_TIMEOUT (seconds a process may take to
+# stop before it is killed, default 30).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
