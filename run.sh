@@ -8,8 +8,10 @@
 #   ./run.sh --no-demo            no seeded demo workspace
 #
 # Stops every process it started on Ctrl-C or SIGTERM, PostgreSQL included. Environment:
-# BREAKER_PG_DATA / BREAKER_PG_PORT (deploy/postgres.sh), Orleans__ClusterId (default "local"),
-# RUN_STOP_TIMEOUT (seconds a process may take to stop before it is killed, default 30).
+# BREAKER_PG_DATA / BREAKER_PG_PORT / BREAKER_PG_MAX_CONNECTIONS (deploy/postgres.sh), Orleans__ClusterId
+# (default "local"), Storage__MaxPoolSize (default: each silo and the dashboard an equal share of the
+# server's connections, `deploy/postgres.sh budget`), RUN_STOP_TIMEOUT (seconds a process may take to
+# stop before it is killed, default 30).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
@@ -105,6 +107,13 @@ if [ "$postgres" -eq 1 ]; then
     printf '%s\n' "$pg_output" | sed '$d'
     export Storage__Provider=Postgres
     export Storage__ConnectionString=${Storage__ConnectionString:-$(printf '%s\n' "$pg_output" | tail -n 1)}
+    # One pool per process (each silo and the dashboard), together within the server's max_connections
+    # (docs/operations.md, "Connection pools"); a connection string that sizes its pool itself is kept.
+    export Storage__ExpectedProcesses=${Storage__ExpectedProcesses:-$((silos + 1))}
+    if [ -z "${Storage__MaxPoolSize:-}" ] && ! printf '%s' "$Storage__ConnectionString" | grep -qiE 'max(imum)? *pool *size'; then
+        Storage__MaxPoolSize=$(deploy/postgres.sh budget "$Storage__ExpectedProcesses") || { echo "run.sh: no pool budget fits the server (see above); stopping" >&2; exit 1; }
+        export Storage__MaxPoolSize
+    fi
 fi
 
 for project in Simulator Silo Client; do dotnet build "$project" -c Release -v quiet -nologo; done
@@ -146,6 +155,7 @@ if [ "$postgres" -eq 1 ]; then
     if [ "$demo" = false ]; then demo_key="none (--no-demo)"; fi
     echo "  demo key:    ${demo_key:-created on an earlier run (a key is shown once; create another workspace with the admin key)}"
     echo "  database:    $Storage__ConnectionString"
+    echo "  pools:       ${Storage__MaxPoolSize:-from the connection string} connections per process, $Storage__ExpectedProcesses processes"
 else
     echo "OrleansBreaker: 1 silo, in-memory storage"
     echo "  dashboard:   http://127.0.0.1:5080  (sign in with the demo workspace key)"

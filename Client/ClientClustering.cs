@@ -28,7 +28,7 @@ public static class ClientClustering
             {
                 throw new InvalidOperationException("Storage:Provider is Postgres but Storage:ConnectionString is empty.");
             }
-            return client.UseBreakerPostgres(connectionString);
+            return client.UseBreakerPostgres(connectionString, configuration.GetValue<int?>("Storage:MaxPoolSize"));
         }
         var gateways = configuration.GetSection("Orleans:Gateways").Get<string[]>();
         if (gateways is { Length: > 0 })

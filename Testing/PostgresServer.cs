@@ -54,6 +54,9 @@ public sealed class PostgresServer : IAsyncDisposable
 
     public string DataDirectory => Path.Combine(_root, "data");
 
+    /// <summary>The server's log (pg_ctl -l), e.g. to count refused connections (<c>too many clients already</c>).</summary>
+    public string LogFile => Path.Combine(_root, "server.log");
+
     public bool IsRunning { get; private set; }
 
     /// <summary>The running server's postmaster process, if any (e.g. to read its CPU use).</summary>
@@ -142,7 +145,7 @@ public sealed class PostgresServer : IAsyncDisposable
     {
         // Loopback only; no Unix socket (its default folder may be missing or not writable).
         await RunAsync(Path.Combine(_bindir, "pg_ctl"), asOwner: true,
-            "-D", DataDirectory, "-l", Path.Combine(_root, "server.log"), "-w", "-t", "60",
+            "-D", DataDirectory, "-l", LogFile, "-w", "-t", "60",
             "-o", $"-p {Port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' {_options.ServerSettings}",
             "start");
         IsRunning = true;

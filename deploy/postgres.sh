@@ -6,9 +6,13 @@
 #   deploy/postgres.sh status   say whether it runs, and print the connection string
 #   deploy/postgres.sh apply    apply deploy/sql/*.sql in order to the running server (safe to repeat)
 #   deploy/postgres.sh reset    stop the server and delete the data folder
+#   deploy/postgres.sh budget P the connection pool size each of P processes (silos + dashboard) may
+#                               have on the running server: (max_connections - reserved - 5) / P
 #
 # Options (or environment): --data DIR (BREAKER_PG_DATA, default .data/pg in the repo),
-# --port N (BREAKER_PG_PORT, default 55432). Authentication is "trust" and the server listens on
+# --port N (BREAKER_PG_PORT, default 55432). A new start uses max_connections=BREAKER_PG_MAX_CONNECTIONS
+# (default 100, PostgreSQL's own default, kept explicit: the pools are sized against it; a server
+# already running keeps its value). Authentication is "trust" and the server listens on
 # the loopback address only: this is a developer's database, not a production one.
 # PostgreSQL refuses to run as root; when invoked as root the server runs as BREAKER_PG_USER
 # (default "postgres", the user the Debian package creates), which then owns the data folder.
@@ -18,6 +22,9 @@ repo_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 data_dir=${BREAKER_PG_DATA:-$repo_root/.data/pg}
 port=${BREAKER_PG_PORT:-55432}
 os_user=${BREAKER_PG_USER:-postgres}
+max_connections=${BREAKER_PG_MAX_CONNECTIONS:-100}
+# Connections left out of every pool, for an operator's psql and this script's own.
+pool_headroom=5
 database=orleansbreaker
 db_user=postgres
 
@@ -32,6 +39,12 @@ usage() {
 command=${1:-}
 [ -n "$command" ] || usage 1
 shift
+processes=
+if [ "$command" = budget ]; then
+    processes=${1:-}
+    [[ "$processes" =~ ^[1-9][0-9]*$ ]] || die "budget needs the number of processes sharing the server, e.g.: $0 budget 4"
+    shift
+fi
 while [ $# -gt 0 ]; do
     case "$1" in
         --data) data_dir=${2:?--data needs a folder}; shift 2 ;;
@@ -41,6 +54,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 [[ "$port" =~ ^[0-9]+$ ]] || die "port must be a number: $port"
+[[ "$max_connections" =~ ^[0-9]+$ ]] || die "BREAKER_PG_MAX_CONNECTIONS must be a number: $max_connections"
 mkdir -p "$(dirname "$data_dir")"
 data_dir=$(cd "$(dirname "$data_dir")" && pwd)/$(basename "$data_dir")
 
@@ -160,7 +174,7 @@ start() {
         echo "Starting PostgreSQL on 127.0.0.1:$port"
         # Loopback only, no Unix socket (its default folder may not exist or be writable here).
         if ! as_owner "$bindir/pg_ctl" -D "$data_dir" -l "$data_dir/server.log" -w -t 60 \
-            -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=''" start >/dev/null; then
+            -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=$max_connections" start >/dev/null; then
             echo "postgres.sh: the end of $data_dir/server.log:" >&2
             tail -n 5 "$data_dir/server.log" >&2 2>/dev/null || true
             die "PostgreSQL did not start on 127.0.0.1:$port (see $data_dir/server.log)"
@@ -199,6 +213,20 @@ stop() {
     echo "Stopped (killed)."
 }
 
+# Npgsql's rule: every pool's maximum together below the connections the server admits. Each process
+# of OrleansBreaker (a silo, the dashboard) has one pool; P of them get an equal share of what is left
+# after the reserved slots and a small headroom (Grains/Hosting/PoolBudget.cs, docs/operations.md).
+budget() {
+    local p=$1 settings max reserved usable share
+    settings=$(psql_run "$p" -d postgres -tAc "SELECT current_setting('max_connections') || ' ' || (current_setting('superuser_reserved_connections')::int + coalesce(current_setting('reserved_connections', true), '0')::int)") \
+        || die "could not read max_connections from the server on port $p"
+    read -r max reserved <<<"$settings"
+    usable=$((max - reserved))
+    share=$(( (usable - pool_headroom) / processes ))
+    [ "$share" -ge 2 ] || die "max_connections=$max ($reserved reserved) leaves fewer than 2 connections for each of $processes processes; raise BREAKER_PG_MAX_CONNECTIONS and restart the server ($0 stop; $0 start)"
+    echo "$share"
+}
+
 status() {
     if is_running; then
         echo "Running on 127.0.0.1:$(running_port), data in $data_dir"
@@ -221,6 +249,9 @@ case "$command" in
         stop
         rm -rf "$data_dir"
         echo "Deleted $data_dir" ;;
+    budget)
+        is_running || die "not running; use: $0 start"
+        budget "$(running_port)" ;;
     -h|--help|help) usage 0 ;;
-    *) die "unknown command: $command (start, stop, status, apply, reset)" ;;
+    *) die "unknown command: $command (start, stop, status, apply, reset, budget)" ;;
 esac

@@ -43,7 +43,8 @@ public static class BreakerServices
         var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
         if (storage.Provider == StorageProvider.Postgres && !string.IsNullOrWhiteSpace(storage.ConnectionString))
         {
-            services.AddSingleton(_ => NpgsqlDataSource.Create(PostgresConnection.WithBreakerDefaults(storage.ConnectionString)));
+            // The process's one data source and pool, sized by Storage:MaxPoolSize (PostgresConnection.AddBreakerDataSource).
+            services.AddBreakerDataSource(storage);
             services.AddSingleton<IEventLog>(sp => new PostgresEventLog(sp.GetRequiredService<NpgsqlDataSource>()));
             services.AddSingleton<IProspectStore>(sp => new PostgresProspectStore(sp.GetRequiredService<NpgsqlDataSource>()));
         }

@@ -21,6 +21,26 @@ public sealed class StorageOptions : IValidatableObject
     /// <summary>Npgsql connection string; required when <see cref="Provider"/> is <c>Postgres</c>.</summary>
     public string? ConnectionString { get; set; }
 
+    /// <summary>
+    /// The most connections this process holds on PostgreSQL, all of them: the process has one pool (one
+    /// <c>NpgsqlDataSource</c>) shared by the Orleans providers and the event log. Null: the connection
+    /// string's <c>Maximum Pool Size</c> when it names one, else <see cref="PoolBudget.DefaultPerProcess"/>.
+    /// Size it so that every process's budget together stays below the server's <c>max_connections</c>
+    /// (<see cref="PoolBudget"/>, docs/operations.md).
+    /// </summary>
+    [Range(1, 10_000)]
+    public int? MaxPoolSize { get; set; }
+
+    /// <summary>
+    /// How many processes share the server with this budget (silos and the dashboard). Only read for the
+    /// start-up warning when their budgets together would exceed <c>max_connections</c>.
+    /// </summary>
+    [Range(1, 1_000)]
+    public int ExpectedProcesses { get; set; } = 1;
+
+    /// <summary>This process's pool size: <see cref="MaxPoolSize"/>, else the connection string's, else the default.</summary>
+    public int PoolSize() => PoolBudget.Resolve(MaxPoolSize, ConnectionString);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (Provider != StorageProvider.Postgres)
@@ -46,6 +66,11 @@ public sealed class StorageOptions : IValidatableObject
         if (problem is not null)
         {
             yield return new ValidationResult(problem, [nameof(ConnectionString)]);
+            yield break;
+        }
+        if (PoolBudget.Disagreement(MaxPoolSize, ConnectionString) is { } disagreement)
+        {
+            yield return new ValidationResult(disagreement, [nameof(MaxPoolSize)]);
         }
     }
 }
