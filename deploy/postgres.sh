@@ -174,7 +174,7 @@ start() {
         echo "Starting PostgreSQL on 127.0.0.1:$port"
         # Loopback only, no Unix socket (its default folder may not exist or be writable here).
         if ! as_owner "$bindir/pg_ctl" -D "$data_dir" -l "$data_dir/server.log" -w -t 60 \
-            -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=$max_connections" start >/dev/null; then
+            -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=$max_connections -c wal_compression=lz4" start >/dev/null; then
             echo "postgres.sh: the end of $data_dir/server.log:" >&2
             tail -n 5 "$data_dir/server.log" >&2 2>/dev/null || true
             die "PostgreSQL did not start on 127.0.0.1:$port (see $data_dir/server.log)"

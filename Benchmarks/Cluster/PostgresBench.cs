@@ -79,8 +79,8 @@ internal sealed class PostgresBench(HarnessOptions o, Reporter reporter, Harness
             var siloDataSource = BenchCluster.SiloService<NpgsqlDataSource>(cluster.Silos[0]);
             void Flush()
             {
-                NpgsqlConnection.ClearAllPools(); // Orleans' ADO.NET providers
-                siloDataSource.Clear();           // the event log's data source
+                NpgsqlConnection.ClearAllPools(); // any pool opened from a connection string
+                siloDataSource.Clear();           // the silo's one data source (providers, event log, prospects)
                 dataSource.Clear();
             }
 
