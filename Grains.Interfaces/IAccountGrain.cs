@@ -17,7 +17,11 @@ public interface IAccountGrain : IGrainWithStringKey
     [Alias("Dispatch")]
     Task<DispatchResult> DispatchAsync(DispatchCommand command);
 
-    [Alias("GetView")]
+    /// <summary>
+    /// Built from memory in one synchronous step, so it interleaves with a send in flight: the API's checks
+    /// (does the account exist?) and the dashboard never wait for LinkedIn to answer.
+    /// </summary>
+    [AlwaysInterleave, Alias("GetView")]
     Task<AccountView> GetViewAsync();
 
     /// <summary>
