@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Npgsql;
+using Microsoft.Extensions.Time.Testing;
 using Orleans.TestingHost;
 using OrleansBreaker.Hosting;
 using OrleansBreaker.Testing;
@@ -19,6 +20,9 @@ internal sealed class CampaignBench(HarnessOptions o, Reporter reporter, Harness
     private const double DispatchTarget = 0.5;
     private const double WalTarget = 2.0;
     private const double IdleCpuTarget = 0.05;
+    private const int IdleDelayMinutes = 60;
+
+    private static string CampaignId(BenchAccount account) => account.Id + "c";
 
     public async Task RunAsync()
     {
@@ -41,7 +45,10 @@ internal sealed class CampaignBench(HarnessOptions o, Reporter reporter, Harness
         await stats.InitAsync();
         var cpu = new CpuMeter(pg.PostmasterPid);
 
-        using var world = new BenchWorld(TimeProvider.System, pg.ConnectionString);
+        // A fake product clock: the idle campaigns' hour passes in one step (figure 8 starts from there,
+        // every prospect due at once, with no API call competing with the dispatch). Grain timers keep real time.
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var world = new BenchWorld(clock, pg.ConnectionString);
         world.Settings["Dispatch:AutoDispatch"] = "true"; // campaigns drive themselves: their timers and reminders are what is measured
         reporter.Line("campaigns: starting a 1-silo cluster on PostgreSQL, campaign timers on, pacing off");
         var cluster = await BenchCluster.StartAsync(world, 1);
@@ -74,7 +81,7 @@ internal sealed class CampaignBench(HarnessOptions o, Reporter reporter, Harness
 
             var idle = await IdleCampaignsAsync(cluster, world, dataSource, stats, Flush, cpu, accounts, empty, emptyReminders, emptyTracked);
 
-            await EndToEndAsync(cluster, world, stats, Flush, cpu, accounts, configure, small, large, idle);
+            await EndToEndAsync(cluster, world, clock, stats, Flush, cpu, accounts, configure, small, large, idle);
         }
         finally
         {
@@ -142,17 +149,19 @@ internal sealed class CampaignBench(HarnessOptions o, Reporter reporter, Harness
         return (small, large);
     }
 
-    private sealed record IdleReading(CpuMeter.Usage Empty, long EmptyReminderRows, long? EmptyTracked, int Campaigns, CpuMeter.Usage Cpu, (long All, long Campaigns) Reminders, long? Tracked, int Activations, DbStats.Snapshot Db, BulkResult Create, BulkResult Pause);
+    private sealed record IdleReading(CpuMeter.Usage Empty, long EmptyReminderRows, long? EmptyTracked, int Campaigns, CpuMeter.Usage Cpu, (long All, long Campaigns) Reminders, long? Tracked, int Activations, DbStats.Snapshot Db, BulkResult Create);
 
-    /// <summary>Figure 10: N active campaigns whose every prospect waits a 60-minute first-step delay.</summary>
+    /// <summary>
+    /// Figure 10: N active campaigns whose every prospect waits a 60-minute first-step delay. They stay
+    /// as they are: figure 8 moves the clock past the hour and measures them dispatching.
+    /// </summary>
     private async Task<IdleReading> IdleCampaignsAsync(TestCluster cluster, BenchWorld world, NpgsqlDataSource dataSource, DbStats stats, Action flush, CpuMeter cpu,
         BenchAccount[] accounts, CpuMeter.Usage empty, (long All, long Campaigns) emptyReminders, long? emptyTracked)
     {
         var grains = cluster.Client;
         var n = accounts.Length;
-        var prefix = accounts[0].Id[..^6] + "i";
         var create = await Load.ForEachAsync("10 create idle campaigns", n, o.Concurrency,
-            i => BenchCampaigns.CreateAsync(grains, accounts[i], $"{prefix}{i:D6}", 1, active: true, delayMinutes: 60), reporter);
+            i => BenchCampaigns.CreateAsync(grains, accounts[i], CampaignId(accounts[i]), o.CampaignProspects, active: true, delayMinutes: IdleDelayMinutes), reporter);
         // Let the set-up's last writes, reminder registrations and the reminder table refresh settle.
         await Task.Delay(o.Quick ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(10));
         var dbBefore = await stats.TakeAsync(flush);
@@ -165,8 +174,6 @@ internal sealed class CampaignBench(HarnessOptions o, Reporter reporter, Harness
         var sent = world.Upstream.Calls - upstreamBefore;
         reporter.Line($"  10: {reminders.Campaigns:#,0} campaign reminder rows ({reminders.All:#,0} in all), Orleans tracks {tracked?.ToString("#,0") ?? "?"}; " +
             $"{activations:#,0} campaign activations; {sent} upstream calls");
-        var pause = await Load.ForEachAsync("10 pause idle campaigns", n, o.Concurrency,
-            i => BenchCampaigns.SetActiveAsync(grains, accounts[i], $"{prefix}{i:D6}", false, 60), reporter);
 
         var pass = usage.Own <= IdleCpuTarget && reminders.Campaigns == 0 && sent == 0;
         summary.Set(new Figure("10", HarnessSummary.TitleOf("10"),
@@ -174,11 +181,11 @@ internal sealed class CampaignBench(HarnessOptions o, Reporter reporter, Harness
             $"Orleans' reminder service tracking {tracked?.ToString("#,0") ?? "?"}" + (sent == 0 ? "" : $"; {sent} upstream calls (nothing was due)"),
             $"empty cluster: {empty.Own:0.000} cores, {emptyReminders.All} reminder rows", empty.Own >= 0.001 ? usage.Own / empty.Own : null,
             $"≤ {IdleCpuTarget:0.00} cores, 0 campaign reminders", pass ? Verdict.Pass : Verdict.Miss));
-        return new IdleReading(empty, emptyReminders.All, emptyTracked, n, usage, reminders, tracked, activations, db, create, pause);
+        return new IdleReading(empty, emptyReminders.All, emptyTracked, n, usage, reminders, tracked, activations, db, create);
     }
 
     /// <summary>Figures 8a and 8: the account path alone, then the same accounts driven by their campaigns.</summary>
-    private async Task EndToEndAsync(TestCluster cluster, BenchWorld world, DbStats stats, Action flush, CpuMeter cpu, BenchAccount[] accounts, BulkResult configure,
+    private async Task EndToEndAsync(TestCluster cluster, BenchWorld world, FakeTimeProvider clock, DbStats stats, Action flush, CpuMeter cpu, BenchAccount[] accounts, BulkResult configure,
         WalReading small, WalReading large, IdleReading idle)
     {
         var grains = cluster.Client;
@@ -188,13 +195,9 @@ internal sealed class CampaignBench(HarnessOptions o, Reporter reporter, Harness
         var allSent = accountPath.Outcomes.Keys.All(k => k == "Sent") && accountPath.Errors == 0;
         summary.Set(new Figure("8a", HarnessSummary.TitleOf("8a"), accountPath.Brief + (allSent ? "" : $" (not all Sent: {accountPath.OutcomeText})"), "", null, "", Verdict.Baseline));
 
-        var prefix = accounts[0].Id[..^6] + "e";
-        var create = await Load.ForEachAsync($"8 create {n:#,0} campaigns × {o.CampaignProspects} prospects (paused)", n, o.Concurrency,
-            i => BenchCampaigns.CreateAsync(grains, accounts[i], $"{prefix}{i:D6}", o.CampaignProspects), reporter);
+        // The idle campaigns' hour passes: every prospect of every campaign is due; their own timers find them.
         var deliveredAtStart = world.Upstream.Delivered;
-        var activate = await Load.ForEachAsync("8 activate campaigns", n, o.Concurrency,
-            i => BenchCampaigns.SetActiveAsync(grains, accounts[i], $"{prefix}{i:D6}", true), reporter);
-        var duringActivation = world.Upstream.Delivered - deliveredAtStart;
+        clock.Advance(TimeSpan.FromMinutes(IdleDelayMinutes + 1));
         reporter.Line($"8 campaigns dispatching: {o.Warmup.TotalSeconds:0.#} s warm-up + {o.Duration.TotalSeconds:0.#} s measured at the upstream");
         await Task.Delay(o.Warmup);
         var dbBefore = await stats.TakeAsync(flush);
@@ -233,18 +236,18 @@ internal sealed class CampaignBench(HarnessOptions o, Reporter reporter, Harness
             One silo on `UseBreakerPostgres` and the PostgreSQL event log; {pg(stats)}. `Dispatch:AutoDispatch` true (the campaigns'
             own timers and keep-alive reminders run, as in production), `Dispatch:MinInterval` 0, the in-process simulated LinkedIn.
             Campaigns are created and driven only through `ICampaignGrain` (ConfigureAsync, AddProspectsAsync), one Message step each.
-            Deliveries are counted at the upstream (answers 200). CPU is this process (silo, client, harness) / the harness's
+            The product clock is a fake one that stands still except where said (grain timers run on real time). Deliveries are
+            counted at the upstream (answers 200). CPU is this process (silo, client, harness) / the harness's
             PostgreSQL / the rest of the machine, in cores; the machine is shared with other builds ("other").
 
             **10a, 10. Idle.** Empty cluster over {o.IdleWindow.TotalSeconds:0} s: CPU {idle.Empty.Text}, {idle.EmptyReminderRows} reminder rows, Orleans tracking {idle.EmptyTracked?.ToString("#,0") ?? "?"}. Then {idle.Campaigns:#,0} active campaigns
-            (one per account), each with one prospect waiting a 60-minute first-step delay (created in {idle.Create.Elapsed.TotalSeconds:0.0} s,
+            (one per account), each with {o.CampaignProspects} prospects waiting a {IdleDelayMinutes}-minute first-step delay (created in {idle.Create.Elapsed.TotalSeconds:0.0} s,
             {idle.Create.Errors} errors), 10 s (quick 1 s) to settle, then {o.IdleWindow.TotalSeconds:0} s: CPU {idle.Cpu.Text};
             {idle.Activations:#,0} campaign activations; reminder rows {idle.Reminders.All:#,0} of which {idle.Reminders.Campaigns:#,0} campaigns'
             (`orleansreminderstable`), Orleans' reminder service tracking {idle.Tracked?.ToString("#,0") ?? "?"} (`orleans-reminders-active`).
             Database work during the idle window:
 
             {idle.Db.Describe(Math.Max(1, idle.Campaigns), "campaign", stats.HasStatements)}
-            Pausing them afterwards took {idle.Pause.Elapsed.TotalSeconds:0.0} s ({idle.Pause.Errors} errors).
 
             **9a, 9. WAL per delivered action.** One campaign on its own account, created paused with its prospects (batches of
             {BenchCampaigns.AddBatch:#,0}), then activated; `pg_wal_lsn_diff(pg_current_wal_lsn(), before)` from the activation to the
@@ -260,9 +263,10 @@ internal sealed class CampaignBench(HarnessOptions o, Reporter reporter, Harness
             {large.Db.Describe(Math.Max(1, large.Delivered), "delivery", stats.HasStatements)}
             **8a, 8. End to end.** {n:#,0} accounts (configured in {configure.Elapsed.TotalSeconds:0.0} s). 8a: figure 4's load on them
             ({o.Concurrency} calls in flight, {o.Warmup.TotalSeconds:0.#} s + {o.Duration.TotalSeconds:0.#} s): {accountPath.Brief}, CPU {accountPath.Cpu?.Text}.
-            8: {n:#,0} campaigns of {o.CampaignProspects} prospects each, one per account, created paused in {create.Elapsed.TotalSeconds:0.0} s
-            ({create.PerSecond:#,0}/s, {create.Errors} errors), activated in {activate.Elapsed.TotalSeconds:0.0} s ({activate.Errors} errors;
-            {duringActivation:#,0} deliveries meanwhile); after {o.Warmup.TotalSeconds:0.#} s, {delivered:#,0} deliveries in {window.TotalSeconds:0.0} s:
+            8a ran while figure 10's campaigns sat idle. 8: then the product clock moved past their hour in one step, so that all
+            {total:#,0} prospects of the {n:#,0} campaigns were due at once, found by the campaigns' own timers (no API call
+            competes with the dispatch: activating campaigns one by one under load took minutes in an earlier version of this
+            harness, and most prospects were sent before the window opened). After {o.Warmup.TotalSeconds:0.#} s, {delivered:#,0} deliveries in {window.TotalSeconds:0.0} s:
             **{rate:#,0}/s**, CPU {usage.Text}; {left:#,0} of {total:#,0} prospects still unsent at the end. Database work in the window:
 
             {db.Describe(Math.Max(1, delivered), "delivery", stats.HasStatements)}
