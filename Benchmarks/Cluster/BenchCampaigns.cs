@@ -14,6 +14,16 @@ internal static class BenchCampaigns
     /// <summary>Prospects per AddProspectsAsync call: a large import comes in batches, as through the API.</summary>
     public const int AddBatch = 5_000;
 
+    /// <summary>
+    /// An order of <paramref name="count"/> indices that takes one from each workspace in turn. Set-up
+    /// writes that touch their workspace's grain (an account or campaign joining it) are serialised on
+    /// that grain; in index order, every worker would queue behind the same workspace.
+    /// </summary>
+    public static int[] AcrossWorkspaces(int count, Func<int, string> workspaceOf) =>
+        [.. Enumerable.Range(0, count).GroupBy(workspaceOf)
+            .SelectMany((g, w) => g.Select((i, rank) => (i, rank, w)))
+            .OrderBy(x => x.rank).ThenBy(x => x.w).Select(x => x.i)];
+
     public static string Key(BenchAccount account, string campaignId) => GrainKeys.Scoped(account.Workspace, campaignId);
 
     public static CampaignSettings Settings(BenchAccount account, bool active, int delayMinutes = 0) => new()

@@ -98,12 +98,15 @@ internal sealed class ScaleBench(HarnessOptions o, Reporter reporter, HarnessSum
             int ProspectsOf(int k) => o.ScaleProspects / c + (k < o.ScaleProspects % c ? 1 : 0);
 
             var (heapBefore, workingSetBefore) = await BenchCampaigns.MemoryAsync();
+            var accountOrder = BenchCampaigns.AcrossWorkspaces(accounts.Length, i => accounts[i].Workspace);
+            var campaignOrder = BenchCampaigns.AcrossWorkspaces(c, k => Sender(k).Workspace);
             var configure = await Load.ForEachAsync("11 configure accounts", accounts.Length, o.Concurrency,
-                i => grains.GetGrain<IAccountGrain>(accounts[i].Key).ConfigureAsync(BenchAccounts.Generous), reporter);
+                i => grains.GetGrain<IAccountGrain>(accounts[accountOrder[i]].Key).ConfigureAsync(BenchAccounts.Generous), reporter);
             var campaigns = await Load.ForEachAsync("11 create campaigns (paused)", c, o.Concurrency,
-                k => grains.GetGrain<ICampaignGrain>(BenchCampaigns.Key(Sender(k), CampaignId(k))).ConfigureAsync(BenchCampaigns.Settings(Sender(k), active: false)), reporter);
-            var prospects = await Load.ForEachAsync("11 add prospects", c, o.Concurrency, async k =>
+                i => Sender(campaignOrder[i]) is var a ? grains.GetGrain<ICampaignGrain>(BenchCampaigns.Key(a, CampaignId(campaignOrder[i]))).ConfigureAsync(BenchCampaigns.Settings(a, active: false)) : Task.CompletedTask, reporter);
+            var prospects = await Load.ForEachAsync("11 add prospects", c, o.Concurrency, async i =>
             {
+                var k = campaignOrder[i];
                 var campaign = grains.GetGrain<ICampaignGrain>(BenchCampaigns.Key(Sender(k), CampaignId(k)));
                 var count = ProspectsOf(k);
                 for (var from = 0; from < count; from += BenchCampaigns.AddBatch)
@@ -112,7 +115,7 @@ internal sealed class ScaleBench(HarnessOptions o, Reporter reporter, HarnessSum
                 }
             }, reporter);
             var activate = await Load.ForEachAsync("11 activate campaigns", c, o.Concurrency,
-                k => BenchCampaigns.SetActiveAsync(grains, Sender(k), CampaignId(k), true), reporter);
+                i => BenchCampaigns.SetActiveAsync(grains, Sender(campaignOrder[i]), CampaignId(campaignOrder[i]), true), reporter);
             var setup = configure.Elapsed + campaigns.Elapsed + prospects.Elapsed + activate.Elapsed;
             var (heap, workingSet) = await BenchCampaigns.MemoryAsync();
             reporter.Line($"  11 set-up {setup.TotalSeconds:0.0} s; heap {BenchCampaigns.Bytes(heap)} (was {BenchCampaigns.Bytes(heapBefore)}), working set {BenchCampaigns.Bytes(workingSet)}");
