@@ -218,6 +218,10 @@ internal sealed class CampaignBench(HarnessOptions o, Reporter reporter, Harness
             await Task.Delay(remaining < TimeSpan.FromSeconds(2) ? remaining : TimeSpan.FromSeconds(2));
             var now = Stopwatch.GetTimestamp();
             var count = world.Upstream.Delivered;
+            if (Stopwatch.GetElapsedTime(lastAt, now) < TimeSpan.FromSeconds(0.5))
+            {
+                continue; // the window's last sliver: no progress line for it
+            }
             reporter.Line($"  8 campaigns: {Stopwatch.GetElapsedTime(began, now).TotalSeconds,5:0.0} s, {(count - lastCount) / Stopwatch.GetElapsedTime(lastAt, now).TotalSeconds,10:#,0} deliveries/s");
             (lastCount, lastAt) = (count, now);
         }
