@@ -32,6 +32,10 @@ internal sealed class BenchPostgres : IAsyncDisposable
 
     public static BenchPostgres External(string connectionString) => new(connectionString, null, "an existing database (--pg)");
 
+    /// <summary>The run's database: the one given by <c>--pg</c>, or a throwaway server started now.</summary>
+    public static async Task<BenchPostgres> ForAsync(HarnessOptions o, Reporter reporter) =>
+        o.PostgresConnectionString is { } given ? External(given) : await StartAsync(o.PostgresFast, reporter);
+
     public static async Task<BenchPostgres> StartAsync(bool fast, Reporter reporter)
     {
         // Npgsql's pool defaults (100 per pool, idle connections kept 5 minutes), as the product runs

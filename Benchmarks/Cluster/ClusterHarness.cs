@@ -24,6 +24,8 @@ public static class ClusterHarness
         await RunSectionAsync(options, "postgres", ["4a", "4", "7"], () => new PostgresBench(options, reporter, summary).RunAsync(), summary, reporter);
         await RunSectionAsync(options, "memory", ["5"], () => new MemoryBench(options, reporter, summary).RunAsync(), summary, reporter);
         await RunSectionAsync(options, "safety", ["6"], () => new SafetyBench(options, reporter, summary).RunAsync(), summary, reporter);
+        await RunSectionAsync(options, "campaigns", ["10a", "9a", "9", "10", "8a", "8"], () => new CampaignBench(options, reporter, summary).RunAsync(), summary, reporter);
+        await RunSectionAsync(options, "scale", ["11"], () => new ScaleBench(options, reporter, summary).RunAsync(), summary, reporter);
 
         summary.Environment = Describe(options);
         var markdown = summary.Render(Stopwatch.GetElapsedTime(began));

@@ -8,7 +8,10 @@ namespace OrleansBreaker.Benchmarks.Cluster;
 /// </summary>
 public sealed record HarnessOptions
 {
-    public static readonly IReadOnlyList<string> AllSections = ["dispatch", "memory", "postgres", "safety"];
+    public static readonly IReadOnlyList<string> AllSections = ["dispatch", "memory", "postgres", "safety", "campaigns", "scale"];
+
+    /// <summary>What runs without <c>--only</c>: everything but <c>scale</c> (BRIEF §10 whole, many minutes on its own).</summary>
+    public static readonly IReadOnlyList<string> DefaultSections = ["dispatch", "memory", "postgres", "safety", "campaigns"];
 
     public bool Quick { get; init; }
 
@@ -46,7 +49,36 @@ public sealed record HarnessOptions
     /// <summary>Also measure with the event log bypassed, to show what the log costs per call.</summary>
     public bool Breakdown { get; init; } = true;
 
-    public IReadOnlyList<string> Sections { get; init; } = AllSections;
+    public IReadOnlyList<string> Sections { get; init; } = DefaultSections;
+
+    /// <summary>Figures 8 and 10: campaigns, one per account, over this many accounts (null: <see cref="Accounts"/>).</summary>
+    public int? Campaigns { get; init; }
+
+    /// <summary>Figure 8: prospects per campaign, enough that no campaign runs dry before the window ends.</summary>
+    public int CampaignProspects { get; init; } = 30;
+
+    /// <summary>Figure 9: prospects of the large campaign (the small one has <see cref="SmallCampaign"/>).</summary>
+    public int LargeCampaign { get; init; } = 100_000;
+
+    public int SmallCampaign { get; init; } = 100;
+
+    /// <summary>Figure 9: deliveries counted per campaign (at most <see cref="SmallCampaign"/>).</summary>
+    public int WalDeliveries { get; init; } = 80;
+
+    /// <summary>Figure 10: how long the idle silo's CPU is read, for the empty cluster and for the idle campaigns each.</summary>
+    public TimeSpan IdleWindow { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Figure 11 (section scale): BRIEF §10's sizes.</summary>
+    public int ScaleAccounts { get; init; } = 100_000;
+
+    public int ScaleCampaigns { get; init; } = 10_000;
+
+    public int ScaleProspects { get; init; } = 1_000_000;
+
+    /// <summary>Figure 11: the measured window of sustained dispatch (after <see cref="ScaleWarmup"/>).</summary>
+    public TimeSpan ScaleDuration { get; init; } = TimeSpan.FromSeconds(60);
+
+    public TimeSpan ScaleWarmup { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// Profiling only: the reset on the product's own simulation clock (<c>Clock:Start</c>, real speed)
@@ -80,7 +112,18 @@ public sealed record HarnessOptions
           --reset-live             profiling: figure 7 on the product's real-speed simulation clock (Clock:Start) with a
                                    20 s spread instead of a stepped fake clock; skips figures 4a and 4
           --reminder-refresh S     profiling: Orleans' reminder list refresh period on the silos (default Orleans')
-          --only a,b               sections: dispatch (1-3), memory (5), postgres (4, 7), safety (6)
+          --campaigns N            figures 8 and 10: campaigns, one per account (default: --accounts)
+          --campaign-prospects N   figure 8: prospects per campaign (default 30)
+          --large-campaign N       figure 9: prospects of the large campaign (default 100000; the small one has 100)
+          --wal-deliveries N       figure 9: deliveries counted per campaign (default 80)
+          --idle S                 figure 10: seconds of idle CPU read, empty cluster and idle campaigns each (default 60)
+          --scale-accounts N       figure 11: accounts (default 100000)
+          --scale-campaigns N      figure 11: campaigns, one account each (default 10000)
+          --scale-prospects N      figure 11: prospects over all campaigns (default 1000000)
+          --scale-duration S       figure 11: seconds of sustained dispatch measured (default 60)
+          --scale-warmup S         figure 11: seconds of dispatch before the window (default 10)
+          --only a,b               sections: dispatch (1-3), memory (5), postgres (4, 7), safety (6), campaigns (8-10);
+                                   scale (11) runs only when named
           --out PATH               Markdown summary file (default artifacts/benchmarks/cluster-summary.md)
         """;
 
@@ -92,6 +135,8 @@ public sealed record HarnessOptions
             {
                 Quick = true, Accounts = 200, MemoryAccounts = 200, Concurrency = 16, SafetyRepetitions = 2, SafetyAccounts = 12,
                 Warmup = TimeSpan.FromSeconds(0.3), Duration = TimeSpan.FromSeconds(1), ResetStepDelay = TimeSpan.FromMilliseconds(20),
+                CampaignProspects = 50, LargeCampaign = 1_000, WalDeliveries = 30, IdleWindow = TimeSpan.FromSeconds(10),
+                ScaleAccounts = 1_000, ScaleCampaigns = 100, ScaleProspects = 10_000, ScaleDuration = TimeSpan.FromSeconds(5), ScaleWarmup = TimeSpan.FromSeconds(2),
             }
             : new HarnessOptions();
 
@@ -117,6 +162,16 @@ public sealed record HarnessOptions
                 "--no-breakdown" => o with { Breakdown = false },
                 "--reset-live" => o with { ResetLive = true },
                 "--reminder-refresh" => o with { ReminderRefresh = Seconds() },
+                "--campaigns" => o with { Campaigns = Int() },
+                "--campaign-prospects" => o with { CampaignProspects = Int() },
+                "--large-campaign" => o with { LargeCampaign = Int() },
+                "--wal-deliveries" => o with { WalDeliveries = Int() },
+                "--idle" => o with { IdleWindow = Seconds() },
+                "--scale-accounts" => o with { ScaleAccounts = Int() },
+                "--scale-campaigns" => o with { ScaleCampaigns = Int() },
+                "--scale-prospects" => o with { ScaleProspects = Int() },
+                "--scale-duration" => o with { ScaleDuration = Seconds() },
+                "--scale-warmup" => o with { ScaleWarmup = Seconds() },
                 "--only" => o with { Sections = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
                 "--out" => o with { OutputPath = Next() },
                 _ => throw new ArgumentException($"Unknown option {args[i]}.\n{Usage}"),
@@ -125,6 +180,12 @@ public sealed record HarnessOptions
         if (o.Accounts < 1 || o.MemoryAccounts < 1 || o.Concurrency < 1 || o.AccountsPerWorkspace < 1 || o.SafetyRepetitions < 1 || o.SafetyAccounts < 4)
         {
             throw new ArgumentException($"Sizes must be positive (and --safety-accounts at least 4).\n{Usage}");
+        }
+        if (o.Campaigns < 1 || o.CampaignProspects < 1 || o.LargeCampaign < o.SmallCampaign || o.WalDeliveries < 1 || o.WalDeliveries > o.SmallCampaign || o.IdleWindow <= TimeSpan.Zero
+            || o.ScaleCampaigns < 1 || o.ScaleAccounts < o.ScaleCampaigns || o.ScaleProspects < o.ScaleCampaigns || o.ScaleDuration <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"Campaign sizes must be positive, --large-campaign at least {o.SmallCampaign}, --wal-deliveries at most {o.SmallCampaign}, " +
+                $"--scale-accounts at least --scale-campaigns and --scale-prospects at least one per campaign.\n{Usage}");
         }
         var unknown = o.Sections.Except(AllSections, StringComparer.OrdinalIgnoreCase).ToList();
         if (unknown.Count > 0)

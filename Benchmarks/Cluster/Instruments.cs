@@ -153,11 +153,23 @@ internal sealed class MeteredEventLog(IEventLog inner, EventLogMeter meter) : IE
 internal sealed class UpstreamMeter(TimeProvider clock)
 {
     private long _calls;
+    private long _delivered;
     private long _lastWatchedTicks;
     private volatile string? _watchPrefix;
     private readonly ConcurrentDictionary<string, long> _watchedSilos = new(StringComparer.Ordinal);
 
     public long Calls => Interlocked.Read(ref _calls);
+
+    /// <summary>Calls LinkedIn answered 200 (a delivered action): what the campaign figures count.</summary>
+    public long Delivered => Interlocked.Read(ref _delivered);
+
+    public void RecordAnswer(UpstreamAnswer answer)
+    {
+        if (answer.StatusCode == 200)
+        {
+            Interlocked.Increment(ref _delivered);
+        }
+    }
 
     public DateTimeOffset? LastWatchedCall => Interlocked.Read(ref _lastWatchedTicks) is var t and > 0 ? new DateTimeOffset(t, TimeSpan.Zero) : null;
 
@@ -189,10 +201,12 @@ internal sealed class UpstreamMeter(TimeProvider clock)
 /// <summary>The world's simulated LinkedIn, with each call noted by the <see cref="UpstreamMeter"/> (which silo sent it).</summary>
 internal sealed class MeteredUpstream(SimulatedLinkedIn inner, UpstreamMeter meter, string silo) : ILinkedInUpstream
 {
-    public Task<UpstreamAnswer> SendAsync(UpstreamRequest request, CancellationToken cancellationToken)
+    public async Task<UpstreamAnswer> SendAsync(UpstreamRequest request, CancellationToken cancellationToken)
     {
         meter.Record(request.AccountId, silo);
-        return inner.SendAsync(request, cancellationToken);
+        var answer = await inner.SendAsync(request, cancellationToken);
+        meter.RecordAnswer(answer);
+        return answer;
     }
 
     public Task<ProviderFeedPage> ReadFeedAsync(long since, int limit, CancellationToken cancellationToken) =>

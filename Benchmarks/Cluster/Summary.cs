@@ -45,6 +45,13 @@ public sealed class HarnessSummary
         ("5", "Memory per idle account activation"),
         ("6", "Safety mode: trip → last dispatch start (3 silos)"),
         ("7", "Monthly reset of tripped accounts (PostgreSQL)"),
+        ("8a", "Account path on the campaigns' cluster (figure 4's dispatch)"),
+        ("8", "Dispatch through campaigns end to end (PostgreSQL, campaign timers, no pacing)"),
+        ("9a", "PostgreSQL WAL per delivered action, campaign of 100 prospects"),
+        ("9", "PostgreSQL WAL per delivered action, large campaign"),
+        ("10a", "Idle CPU of an empty cluster"),
+        ("10", "Idle: active campaigns with nothing due for an hour"),
+        ("11", "BRIEF §10 whole: accounts, campaigns, prospects with simulation pacing (PostgreSQL)"),
     ];
 
     private readonly Dictionary<string, Figure> _figures = new(StringComparer.Ordinal);
