@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using OrleansBreaker.Testing;
 
 namespace OrleansBreaker.Benchmarks.RunSh;
 

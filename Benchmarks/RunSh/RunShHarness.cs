@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using OrleansBreaker.Benchmarks.Cluster;
+using OrleansBreaker.Testing;
 
 namespace OrleansBreaker.Benchmarks.RunSh;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using OrleansBreaker.Testing;
 
 namespace OrleansBreaker.Benchmarks.RunSh;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using OrleansBreaker.Testing;
 
 namespace OrleansBreaker.Tests.RunScript;
 
@@ -18,67 +19,12 @@ public static partial class ProcessTree
     public static void Signal(int pid, int signal) => _ = Kill(pid, signal);
 
     /// <summary>Alive: it exists and is not a zombie waiting for its parent (or for an init that never reaps).</summary>
-    public static bool IsAlive(int pid) => Stat(pid) is { } stat && stat.State != 'Z' && stat.State != 'X';
+    public static bool IsAlive(int pid) => ProcStat.IsAlive(pid);
 
     /// <summary>Every living descendant of <paramref name="root"/>, with its command line.</summary>
-    public static IReadOnlyDictionary<int, string> Descendants(int root)
-    {
-        var children = new Dictionary<int, List<int>>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (int.TryParse(Path.GetFileName(dir), out var pid) && Stat(pid) is { } stat && stat.State != 'Z')
-            {
-                (children.TryGetValue(stat.Parent, out var list) ? list : children[stat.Parent] = []).Add(pid);
-            }
-        }
-        var result = new Dictionary<int, string>();
-        var pending = new Stack<int>([root]);
-        while (pending.TryPop(out var pid))
-        {
-            foreach (var child in children.GetValueOrDefault(pid) ?? [])
-            {
-                result[child] = CommandLine(child);
-                pending.Push(child);
-            }
-        }
-        return result;
-    }
+    public static IReadOnlyDictionary<int, string> Descendants(int root) => ProcStat.Descendants(root);
 
-    public static string CommandLine(int pid)
-    {
-        try
-        {
-            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ').Trim();
-        }
-        catch (IOException)
-        {
-            return "";
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return "";
-        }
-    }
-
-    private static (char State, int Parent)? Stat(int pid)
-    {
-        string text;
-        try
-        {
-            text = File.ReadAllText($"/proc/{pid}/stat");
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return null;
-        }
-        // "pid (comm) S ppid ...": comm may hold spaces and parentheses, so read after the last ')'.
-        var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
-        return (fields[0][0], int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture));
-    }
+    public static string CommandLine(int pid) => ProcStat.CommandLine(pid);
 }
 
 /// <summary>Runs a short command to its end, output kept.</summary>

@@ -1,9 +1,12 @@
 using System.Globalization;
 
-namespace OrleansBreaker.Benchmarks.RunSh;
+namespace OrleansBreaker.Testing;
 
-/// <summary>Linux processes as <c>/proc</c> shows them: descendants, CPU ticks and resident memory. Elsewhere: nothing.</summary>
-internal static class ProcStat
+/// <summary>
+/// Linux processes as <c>/proc</c> shows them: liveness, descendants, CPU ticks and resident memory
+/// (elsewhere: nothing). Shared by the run.sh black-box tests and the run.sh load tool.
+/// </summary>
+public static class ProcStat
 {
     /// <summary>USER_HZ: the unit of the CPU times in <c>/proc/*/stat</c>.</summary>
     public const double TicksPerSecond = 100;
