@@ -41,26 +41,6 @@ public sealed class CapCounter
         }
     }
 
-    /// <summary>True when any delivery of one of <paramref name="actions"/> is counted.</summary>
-    public bool Counts(params ReadOnlySpan<ActionType> actions)
-    {
-        foreach (var ((action, _), count) in _perDay)
-        {
-            if (count == 0)
-            {
-                continue;
-            }
-            foreach (var wanted in actions)
-            {
-                if (wanted == action)
-                {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
-
     /// <summary>
     /// Deliveries of <paramref name="action"/> in today's and this week's window at <paramref name="now"/>
     /// (BRIEF §2: a day rolls at local midnight, a week on Monday 00:00 local). Also drops days no

@@ -74,14 +74,4 @@ public sealed class CapCounterTests
 
         Assert.True(counter.TrackedDays <= ActionTypes.All.Count * 9, $"{counter.TrackedDays} day counters kept");
     }
-
-    [Fact]
-    public void Counts_TellWhetherAnyOfTheGivenActionsWasDelivered()
-    {
-        var counter = new CapCounter();
-        counter.Reset([new DeliveredAction(ActionType.ViewProfile, At("2027-01-20T12:00:00Z"))], TimeZoneInfo.Utc);
-
-        Assert.False(counter.Counts(ActionType.Invite, ActionType.Message, ActionType.InMail));
-        Assert.True(counter.Counts(ActionType.Message, ActionType.ViewProfile));
-    }
 }
