@@ -102,8 +102,24 @@ internal sealed partial class CampaignGrain
             var now = time.GetUtcNow();
             if ((_nextWake is not { } known || known <= now) && !(_pacedUntil > now))
             {
-                afterRun = await RunDueAsync() > 0;
-                _nextWake = null;
+                if (gate.TryEnter())
+                {
+                    try
+                    {
+                        afterRun = await RunDueAsync() > 0;
+                        _nextWake = null;
+                    }
+                    finally
+                    {
+                        gate.Exit();
+                    }
+                }
+                else
+                {
+                    // The silo has as many runs going as its pool can serve at once: the prospects stay
+                    // due, and the campaign looks again a tick later (no store read for it now).
+                    afterRun = true;
+                }
             }
         }
         catch (Exception ex)

@@ -24,6 +24,7 @@ internal sealed partial class CampaignGrain(
     ILocalSiloDetails silo,
     [FromKeyedServices(BreakerServices.ClockKey)] TimeProvider time,
     IOptions<DispatchOptions> options,
+    CampaignRunGate gate,
     ILogger<CampaignGrain> logger) : Grain, ICampaignGrain, IRemindable
 {
     /// <summary>The most prospects a page of the list returns, and the page size of the grain's own walks.</summary>

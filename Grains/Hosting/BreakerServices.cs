@@ -28,6 +28,7 @@ public static class BreakerServices
         // Every silo keeps the cluster's one outcome feed reader running (it pings it; see OutcomeFeedKeeper).
         services.AddSingleton<Orleans.ILifecycleParticipant<Orleans.Runtime.ISiloLifecycle>, Outcomes.OutcomeFeedKeeper>();
         services.AddSingleton<SendThrottle>();
+        services.AddSingleton<Campaigns.CampaignRunGate>();
         services.AddSingleton(sp => new SimulatedLinkedIn(sp.GetRequiredKeyedService<TimeProvider>(ClockKey)));
         // An explicit choice, validated here: anything but a known name stops the start.
         if (UpstreamProviders.Read(configuration) == UpstreamProvider.Http)

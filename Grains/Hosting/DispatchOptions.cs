@@ -52,6 +52,15 @@ public sealed class DispatchOptions
     public int MaxConcurrentSends { get; set; } = 256;
 
     /// <summary>
+    /// At most this many campaign runs dispatch at once per silo (<see cref="Campaigns.CampaignRunGate"/>);
+    /// a campaign whose turn comes while they are all taken tries again a tick later. It keeps the
+    /// silo's database pool from queueing behind dispatch, so the API's writes stay fast at full load:
+    /// keep it well under <c>Storage:MaxPoolSize</c>. Default 12.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int MaxConcurrentRuns { get; set; } = 12;
+
+    /// <summary>
     /// How often the cluster's one outcome feed reader reads the provider-wide feed of accepts and
     /// replies (one provider call per interval for the whole cluster, not one per account). Default 1 s.
     /// </summary>

@@ -91,7 +91,8 @@ public sealed class GatedSiloConfigurator : ISiloConfigurator
 /// <summary>Like <see cref="DurableCluster.StartAsync"/>, with the gated upstream.</summary>
 public static class GatedCluster
 {
-    public static async Task<TestCluster> StartAsync(string connectionString, short silos, string serviceId, string? clusterId = null, bool tcp = false)
+    public static async Task<TestCluster> StartAsync(string connectionString, short silos, string serviceId, string? clusterId = null, bool tcp = false,
+        IReadOnlyDictionary<string, string>? dispatch = null)
     {
         var builder = new TestClusterBuilder(silos);
         if (tcp)
@@ -105,7 +106,8 @@ public static class GatedCluster
         builder.ConfigureHostConfiguration(c => c.AddInMemoryCollection(new Dictionary<string, string?>
         {
             [DurableSiloConfigurator.ConnectionStringKey] = connectionString,
-        }));
+        }.Concat((dispatch ?? new Dictionary<string, string>()).Select(kv =>
+            KeyValuePair.Create($"{DurableSiloConfigurator.DispatchOverrides}:{kv.Key}", (string?)kv.Value)))));
         builder.AddSiloBuilderConfigurator<GatedSiloConfigurator>();
         builder.AddClientBuilderConfigurator<DurableClientConfigurator>();
         var cluster = builder.Build();
