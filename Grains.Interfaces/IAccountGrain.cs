@@ -101,6 +101,13 @@ public interface ICampaignGrain : IGrainWithStringKey
     /// </summary>
     [OneWay, Alias("Wake")]
     Task WakeAsync();
+
+    /// <summary>
+    /// The campaign's own timer, once it has its place in the silo's run gate: runs what is due (when
+    /// <paramref name="run"/>) and decides when to look next. Called by the campaign on itself only.
+    /// </summary>
+    [Alias("Tick")]
+    Task TickAsync(bool run);
 }
 
 public static class GrainKeys

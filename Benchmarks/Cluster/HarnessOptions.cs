@@ -81,6 +81,12 @@ public sealed record HarnessOptions
     public TimeSpan ScaleWarmup { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// Figure 11: one window per campaign run limit (<c>Dispatch:MaxConcurrentRuns</c>), in this order, on the
+    /// same cluster; 0 is no limit (figure 11a). Default: none, then the product's default (figures 11 and 11b).
+    /// </summary>
+    public IReadOnlyList<int> ScaleRunLimits { get; init; } = [0, new OrleansBreaker.Hosting.DispatchOptions().MaxConcurrentRuns];
+
+    /// <summary>
     /// Profiling only: the reset on the product's own simulation clock (<c>Clock:Start</c>, real speed)
     /// with the simulation profile's 20 s spread instead of a stepped fake clock; skips figures 4a and 4.
     /// </summary>
@@ -122,6 +128,7 @@ public sealed record HarnessOptions
           --scale-prospects N      figure 11: prospects over all campaigns (default 1000000)
           --scale-duration S       figure 11: seconds of sustained dispatch measured (default 60)
           --scale-warmup S         figure 11: seconds of dispatch before the window (default 10)
+          --scale-run-limits L     figure 11: one window per campaign run limit, in order, 0 = none (default 0,12)
           --only a,b               sections: dispatch (1-3), memory (5), postgres (4, 7), safety (6), campaigns (8-10);
                                    scale (11) runs only when named
           --out PATH               Markdown summary file (default artifacts/benchmarks/cluster-summary.md)
@@ -172,6 +179,7 @@ public sealed record HarnessOptions
                 "--scale-prospects" => o with { ScaleProspects = Int() },
                 "--scale-duration" => o with { ScaleDuration = Seconds() },
                 "--scale-warmup" => o with { ScaleWarmup = Seconds() },
+                "--scale-run-limits" => o with { ScaleRunLimits = [.. Next().Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture))] },
                 "--only" => o with { Sections = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
                 "--out" => o with { OutputPath = Next() },
                 _ => throw new ArgumentException($"Unknown option {args[i]}.\n{Usage}"),
@@ -182,7 +190,8 @@ public sealed record HarnessOptions
             throw new ArgumentException($"Sizes must be positive (and --safety-accounts at least 4).\n{Usage}");
         }
         if (o.Campaigns < 1 || o.CampaignProspects < 1 || o.LargeCampaign < o.SmallCampaign || o.WalDeliveries < 1 || o.WalDeliveries > o.SmallCampaign || o.IdleWindow <= TimeSpan.Zero
-            || o.ScaleCampaigns < 1 || o.ScaleAccounts < o.ScaleCampaigns || o.ScaleProspects < o.ScaleCampaigns || o.ScaleDuration <= TimeSpan.Zero)
+            || o.ScaleCampaigns < 1 || o.ScaleAccounts < o.ScaleCampaigns || o.ScaleProspects < o.ScaleCampaigns || o.ScaleDuration <= TimeSpan.Zero
+            || o.ScaleRunLimits.Count == 0 || o.ScaleRunLimits.Any(l => l < 0))
         {
             throw new ArgumentException($"Campaign sizes must be positive, --large-campaign at least {o.SmallCampaign}, --wal-deliveries at most {o.SmallCampaign}, " +
                 $"--scale-accounts at least --scale-campaigns and --scale-prospects at least one per campaign.\n{Usage}");

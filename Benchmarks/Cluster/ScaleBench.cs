@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Npgsql;
+using OrleansBreaker.Campaigns;
 using OrleansBreaker.Testing;
 
 namespace OrleansBreaker.Benchmarks.Cluster;
@@ -19,7 +20,49 @@ internal sealed class ScaleBench(HarnessOptions o, Reporter reporter, HarnessSum
     private static readonly TimeSpan MaxJitter = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan WritePause = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>Figure 11b's target: "writes keep a p50 well under 100 ms" (issue 11), taken as at most half of it.</summary>
+    private const double WriteP50Target = 50;
+    private static readonly int ProductLimit = new OrleansBreaker.Hosting.DispatchOptions().MaxConcurrentRuns;
+
     private sealed record Writes(string Name, long Operations, double P50Ms, double P99Ms, double MaxMs, long Errors, string? FirstError);
+
+    private sealed record Window(int Limit, double Rate, CpuMeter.Usage Cpu, double DeferredPerSecond, IReadOnlyList<Writes> Writes);
+
+    private int Callers => o.Quick ? 1 : 2;
+
+    private static string LimitText(int limit) => limit == 0 ? "none" : $"{limit}";
+
+    private static string FirstError(Window w) => w.Writes.FirstOrDefault(x => x.FirstError is not null) is { } x ? $" ({x.FirstError})" : "";
+
+    /// <summary>One measured window of sustained dispatch, with the API's writes over it.</summary>
+    private async Task<Window> WindowAsync(int limit, CampaignRunGate gate, BenchWorld world, CpuMeter cpu, IClusterClient grains, Func<long, BenchAccount> sender, Func<long, string> campaignId)
+    {
+        reporter.Line($"  11 window: run limit {LimitText(limit)}");
+        var measure = Task.Run(async () =>
+        {
+            await Task.Delay(o.ScaleWarmup);
+            var from = world.Upstream.Delivered;
+            var waited = gate.Waited;
+            var cpuFrom = cpu.Take();
+            var at = Stopwatch.GetTimestamp();
+            await Task.Delay(o.ScaleDuration);
+            var seconds = Stopwatch.GetElapsedTime(at).TotalSeconds;
+            return (Rate: (world.Upstream.Delivered - from) / seconds, Cpu: cpu.Take().Minus(cpuFrom), Deferred: (gate.Waited - waited) / seconds);
+        });
+        var accountWrites = PacedAsync("account ConfigureAsync", Callers, async i =>
+            await grains.GetGrain<IAccountGrain>(sender(i).Key).ConfigureAsync(BenchAccounts.Generous));
+        var campaignWrites = PacedAsync("campaign ConfigureAsync", Callers, async i =>
+            await BenchCampaigns.SetActiveAsync(grains, sender(i * 7 + 1), campaignId(i * 7 + 1), true));
+        var prospectWrites = PacedAsync("AddProspectsAsync (1 prospect)", Callers, async i =>
+        {
+            var k = i * 13 + 2;
+            await grains.GetGrain<ICampaignGrain>(BenchCampaigns.Key(sender(k), campaignId(k))).AddProspectsAsync([new ProspectInput($"{campaignId(k)}x{limit}x{i:D7}", null)]);
+        });
+        var measured = await measure;
+        var writes = new[] { await accountWrites, await campaignWrites, await prospectWrites };
+        reporter.Line($"  11 run limit {LimitText(limit)}: {measured.Rate:#,0} deliveries/s, {measured.Deferred:#,0} runs that waited/s, CPU {measured.Cpu.Text}");
+        return new Window(limit, measured.Rate, measured.Cpu, measured.Deferred, writes);
+    }
 
     /// <summary>
     /// API-like writes while the node dispatches: <paramref name="callers"/> loops, each calling, then
@@ -120,40 +163,41 @@ internal sealed class ScaleBench(HarnessOptions o, Reporter reporter, HarnessSum
             var (heap, workingSet) = await BenchCampaigns.MemoryAsync();
             reporter.Line($"  11 set-up {setup.TotalSeconds:0.0} s; heap {BenchCampaigns.Bytes(heap)} (was {BenchCampaigns.Bytes(heapBefore)}), working set {BenchCampaigns.Bytes(workingSet)}");
 
-            // The API's writes while the node dispatches: each kind on its own few callers, over the same window.
-            var callers = o.Quick ? 1 : 2;
-            var window = Task.Run(async () =>
-            {
-                await Task.Delay(o.ScaleWarmup);
-                var from = world.Upstream.Delivered;
-                var cpuFrom = cpu.Take();
-                var at = Stopwatch.GetTimestamp();
-                await Task.Delay(o.ScaleDuration);
-                return (Delivered: world.Upstream.Delivered - from, Elapsed: Stopwatch.GetElapsedTime(at), Cpu: cpu.Take().Minus(cpuFrom));
-            });
-            var accountWrites = PacedAsync("account ConfigureAsync", callers, async i =>
-                await grains.GetGrain<IAccountGrain>(Sender(i).Key).ConfigureAsync(BenchAccounts.Generous));
-            var campaignWrites = PacedAsync("campaign ConfigureAsync", callers, async i =>
-                await BenchCampaigns.SetActiveAsync(grains, Sender(i * 7 + 1), CampaignId(i * 7 + 1), true));
-            var prospectWrites = PacedAsync("AddProspectsAsync (1 prospect)", callers, async i =>
-            {
-                var k = i * 13 + 2;
-                await grains.GetGrain<ICampaignGrain>(BenchCampaigns.Key(Sender(k), CampaignId(k))).AddProspectsAsync([new ProspectInput($"{CampaignId(k)}x{i:D7}", null)]);
-            });
-            var measured = await window;
-            var writes = new[] { await accountWrites, await campaignWrites, await prospectWrites };
-            var rate = measured.Delivered / measured.Elapsed.TotalSeconds;
+            // The same cluster dispatches under each run limit in turn (0: none, the builds before the gate),
+            // with the API's writes over each window: the limit's effect, side by side in one run.
+            var gate = BenchCluster.SiloService<CampaignRunGate>(cluster.Silos[0]);
             var ceiling = c / (MinInterval + MaxJitter / 2).TotalSeconds;
+            var windows = new List<Window>();
+            foreach (var limit in o.ScaleRunLimits)
+            {
+                gate.Limit = limit == 0 ? int.MaxValue : limit;
+                windows.Add(await WindowAsync(limit, gate, world, cpu, grains, Sender, CampaignId));
+            }
             var (warnings, errors) = world.Logs.Take();
             var (heapAfter, workingSetAfter) = await BenchCampaigns.MemoryAsync();
             var elapsed = Stopwatch.GetElapsedTime(began);
-            reporter.Line($"  11: {rate:#,0} deliveries/s (pacing ceiling {ceiling:#,0}/s), CPU {measured.Cpu.Text}; section {elapsed.TotalMinutes:0.0} min");
+            reporter.Line($"  11: section {elapsed.TotalMinutes:0.0} min");
 
-            var latency = string.Join("; ", writes.Select(w => $"{w.Name} p50 {w.P50Ms:0} ms p99 {w.P99Ms:0} ms"));
+            string Latency(Window w) => string.Join("; ", w.Writes.Select(x => $"{x.Name} p50 {x.P50Ms:0} ms p99 {x.P99Ms:0} ms"));
+            var product = windows.LastOrDefault(w => w.Limit == ProductLimit) ?? windows[^1];
+            var unlimited = windows.FirstOrDefault(w => w.Limit == 0);
+            if (unlimited is not null)
+            {
+                summary.Set(new Figure("11a", HarnessSummary.TitleOf("11a"),
+                    $"{unlimited.Rate:#,0} deliveries/s; writes: {Latency(unlimited)}", "", null, "", Verdict.Baseline));
+            }
             summary.Set(new Figure("11", HarnessSummary.TitleOf("11"),
                 $"{o.ScaleAccounts:#,0} / {c:#,0} / {o.ScaleProspects:#,0}: set-up {setup.TotalSeconds:0} s; heap {BenchCampaigns.Bytes(heap)}, working set {BenchCampaigns.Bytes(workingSet)}; " +
-                $"**{rate:#,0} deliveries/s**; writes: {latency}; section {elapsed.TotalMinutes:0.0} min",
-                $"pacing ceiling {ceiling:#,0}/s", rate / DeliveryTarget, $"≥ {DeliveryTarget:0} deliveries/s", rate >= DeliveryTarget ? Verdict.Pass : Verdict.Miss));
+                $"run limit {LimitText(product.Limit)}: **{product.Rate:#,0} deliveries/s**; section {elapsed.TotalMinutes:0.0} min",
+                $"pacing ceiling {ceiling:#,0}/s" + (unlimited is null ? "" : $"; no limit {unlimited.Rate:#,0}/s"),
+                product.Rate / DeliveryTarget, $"≥ {DeliveryTarget:0} deliveries/s", product.Rate >= DeliveryTarget ? Verdict.Pass : Verdict.Miss));
+            var worst = product.Writes.Max(w => w.P50Ms);
+            var failed = product.Writes.Sum(w => w.Errors);
+            summary.Set(new Figure("11b", HarnessSummary.TitleOf("11b"),
+                $"run limit {LimitText(product.Limit)}: {Latency(product)}; {failed} errors",
+                unlimited is null ? "" : $"no limit: worst p50 {unlimited.Writes.Max(w => w.P50Ms):0} ms",
+                unlimited is null ? null : worst / Math.Max(1e-9, unlimited.Writes.Max(w => w.P50Ms)),
+                $"worst p50 ≤ {WriteP50Target:0} ms, no errors", worst <= WriteP50Target && failed == 0 ? Verdict.Pass : Verdict.Miss));
 
             summary.Detail("11. BRIEF §10 whole (section scale; issue 11's figure 4)", $"""
                 {pg.Settings}. One silo on `UseBreakerPostgres`, `Dispatch:AutoDispatch` true, `Dispatch:MinInterval` {MinInterval.TotalSeconds:0} s +
@@ -171,16 +215,16 @@ internal sealed class ScaleBench(HarnessOptions o, Reporter reporter, HarnessSum
                 | **set-up in all** | | **{setup.TotalSeconds:0.0} s** | | |
 
                 - Memory of this process (silo, client, harness): managed heap after full GCs {BenchCampaigns.Bytes(heapBefore)} before set-up,
-                  **{BenchCampaigns.Bytes(heap)}** after it (campaigns active), {BenchCampaigns.Bytes(heapAfter)} after the measured window; working set
+                  **{BenchCampaigns.Bytes(heap)}** after it (campaigns active), {BenchCampaigns.Bytes(heapAfter)} after the measured windows; working set
                   {BenchCampaigns.Bytes(workingSetBefore)} → **{BenchCampaigns.Bytes(workingSet)}** → {BenchCampaigns.Bytes(workingSetAfter)}.
-                - Sustained dispatch: after {o.ScaleWarmup.TotalSeconds:0} s, {measured.Delivered:#,0} deliveries in {measured.Elapsed.TotalSeconds:0.0} s:
-                  **{rate:#,0}/s** ({rate / ceiling:0.00} of the pacing ceiling {ceiling:#,0}/s); CPU cores own/PG/other {measured.Cpu.Text}.
-                - API writes over the same window, {callers} caller(s) each, one call every {WritePause.TotalMilliseconds:0} ms per caller (an API's
-                  trickle, not a second load), on the sending accounts and their campaigns:
+                - One window per run limit (`Dispatch:MaxConcurrentRuns`, set on the running silo; 0 = none), in this order, each {o.ScaleWarmup.TotalSeconds:0} s
+                  of warm-up then {o.ScaleDuration.TotalSeconds:0} s measured. API writes over each window: {Callers} caller(s) per kind, one call every
+                  {WritePause.TotalMilliseconds:0} ms per caller (an API's trickle, not a second load), on the sending accounts and their campaigns.
 
-                  | write | calls | p50 ms | p99 ms | max ms | errors |
-                  |---|---|---|---|---|---|
-                {string.Join("\n", writes.Select(w => $"  | {w.Name} | {w.Operations:#,0} | {w.P50Ms:0.0} | {w.P99Ms:0.0} | {w.MaxMs:0.0} | {w.Errors}{(w.FirstError is null ? "" : $" ({w.FirstError})")} |"))}
+                  | run limit | deliveries/s | of ceiling | CPU own/PG/other | runs that waited/s | account ConfigureAsync p50 / p99 ms | campaign ConfigureAsync p50 / p99 ms | AddProspectsAsync p50 / p99 ms | write errors |
+                  |---|---|---|---|---|---|---|---|---|
+                {string.Join("\n", windows.Select(w => $"  | {LimitText(w.Limit)} | {w.Rate:#,0} | {w.Rate / ceiling:0.00} | {w.Cpu.Text} | {w.DeferredPerSecond:#,0} | " +
+                    string.Join(" | ", w.Writes.Select(x => $"{x.P50Ms:0.0} / {x.P99Ms:0.0}")) + $" | {w.Writes.Sum(x => x.Errors)}{FirstError(w)} |"))}
                 - Silo warnings/errors: {warnings}/{errors}. The section took {elapsed.TotalMinutes:0.0} min.
                 """);
         }

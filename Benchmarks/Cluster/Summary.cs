@@ -51,7 +51,9 @@ public sealed class HarnessSummary
         ("9", "PostgreSQL WAL per delivered action, large campaign"),
         ("10a", "Idle CPU of an empty cluster"),
         ("10", "Idle: active campaigns with nothing due for an hour"),
+        ("11a", "BRIEF §10 dispatch with no limit on concurrent campaign runs (the builds before the run gate)"),
         ("11", "BRIEF §10 whole: accounts, campaigns, prospects with simulation pacing (PostgreSQL)"),
+        ("11b", "API write latency while figure 11 dispatches"),
     ];
 
     private readonly Dictionary<string, Figure> _figures = new(StringComparer.Ordinal);

@@ -81,7 +81,7 @@ internal sealed partial class CampaignGrain
         }
         if (_timer is null)
         {
-            _timer = this.RegisterGrainTimer(OnTimerAsync, new GrainTimerCreationOptions(wait, Timeout.InfiniteTimeSpan) { Interleave = false, KeepAlive = true });
+            _timer = this.RegisterGrainTimer(OnTimerAsync, new GrainTimerCreationOptions(wait, Timeout.InfiniteTimeSpan) { Interleave = true, KeepAlive = true });
         }
         else
         {
@@ -94,32 +94,48 @@ internal sealed partial class CampaignGrain
         }
     }
 
+    /// <summary>
+    /// The timer interleaves with the grain's calls: it only reads two fields, waits for its place in the
+    /// silo's <see cref="CampaignRunGate"/> without holding the grain (so the API is answered meanwhile),
+    /// and hands the run to <see cref="TickAsync"/>, an ordinary call that has the grain to itself.
+    /// </summary>
     private async Task OnTimerAsync(CancellationToken cancellationToken)
+    {
+        var self = this.AsReference<ICampaignGrain>();
+        try
+        {
+            var now = time.GetUtcNow();
+            if ((_nextWake is { } known && known > now) || _pacedUntil > now)
+            {
+                await self.TickAsync(run: false);
+                return;
+            }
+            using (await gate.EnterAsync(cancellationToken))
+            {
+                await self.TickAsync(run: true);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The activation is going away while it waited: the due index wakes the campaign again.
+        }
+        catch (Exception ex)
+        {
+            // The tick did not reach the grain (or timed out queued behind a long call): look again after a tick.
+            LogTickFailed(_campaignId, ex);
+            _timer?.Change(options.Value.CampaignTick, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    public async Task TickAsync(bool run)
     {
         var afterRun = false;
         try
         {
-            var now = time.GetUtcNow();
-            if ((_nextWake is not { } known || known <= now) && !(_pacedUntil > now))
+            if (run)
             {
-                if (gate.TryEnter())
-                {
-                    try
-                    {
-                        afterRun = await RunDueAsync() > 0;
-                        _nextWake = null;
-                    }
-                    finally
-                    {
-                        gate.Exit();
-                    }
-                }
-                else
-                {
-                    // The silo has as many runs going as its pool can serve at once: the prospects stay
-                    // due, and the campaign looks again a tick later (no store read for it now).
-                    afterRun = true;
-                }
+                afterRun = await RunDueAsync() > 0;
+                _nextWake = null;
             }
         }
         catch (Exception ex)

@@ -25,8 +25,8 @@ public static class BreakerMetrics
 
     public static readonly Counter<long> Skips = Meter.CreateCounter<long>("breaker.skips", description: "Skip events recorded by campaigns, by reason");
 
-    /// <summary>Campaign runs put off by a tick because the silo's <see cref="Campaigns.CampaignRunGate"/> was full.</summary>
-    public static readonly Counter<long> CampaignRunsDeferred = Meter.CreateCounter<long>("breaker.campaign.runs.deferred", description: "Campaign runs put off by a tick because the silo's run limit was reached");
+    /// <summary>Campaign runs that waited for a place because the silo's <see cref="Campaigns.CampaignRunGate"/> was full.</summary>
+    public static readonly Counter<long> CampaignRunsWaited = Meter.CreateCounter<long>("breaker.campaign.runs.waited", description: "Campaign runs that waited because the silo's limit of concurrent runs was reached");
 
     public static readonly Counter<long> SafetyTrips = Meter.CreateCounter<long>("breaker.safety.trips", description: "Workspace safety-mode trips");
 

@@ -53,7 +53,7 @@ public sealed class DispatchOptions
 
     /// <summary>
     /// At most this many campaign runs dispatch at once per silo (<see cref="Campaigns.CampaignRunGate"/>);
-    /// a campaign whose turn comes while they are all taken tries again a tick later. It keeps the
+    /// a campaign whose turn comes while they are all taken waits for a place, in order. It keeps the
     /// silo's database pool from queueing behind dispatch, so the API's writes stay fast at full load:
     /// keep it well under <c>Storage:MaxPoolSize</c>. Default 12.
     /// </summary>
