@@ -1,5 +1,9 @@
 using System.Net;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
+using OrleansBreaker.Hosting;
+using OrleansBreaker.Workspaces;
 
 namespace OrleansBreaker.Tests.Client;
 
@@ -49,6 +53,55 @@ public sealed class AccountPageTests(DashboardFixture fixture)
         Assert.Empty(await w.CampaignsOnPageAsync(w.Accounts[1]));
     }
 
+    [Fact]
+    public async Task ADirectoryStoredBeforeItKeptCampaignAccounts_StillListsEveryCampaign_AndLearnsThemOnce()
+    {
+        using var w = await AccountPageWorld.CreateAsync(fixture, accounts: 2);
+        await w.PutCampaignAsync("old-a", w.Accounts[0]);
+        await w.PutCampaignAsync("old-b", w.Accounts[1]);
+        var stored = await w.ReadDirectoryAsync();
+        // The directory as builds before this one stored it: accounts, campaigns, key hash, nothing per campaign.
+        await w.WriteDirectoryAsync(new OldWorkspaceState
+        {
+            Accounts = stored.State.Accounts, Campaigns = stored.State.Campaigns, ApiKeyHash = stored.State.ApiKeyHash,
+        }, stored.ETag);
+        var old = await w.ReadDirectoryAsync();
+        Assert.Equal(["old-a", "old-b"], old.State.Campaigns);
+        Assert.Empty(old.State.CampaignAccounts);
+        Assert.Equal(stored.State.ApiKeyHash, old.State.ApiKeyHash);
+        await fixture.Cluster.DeactivateAsync(w.Directory);
+
+        Assert.True((await w.Directory.GetDirectoryAsync()).Created);
+        Assert.Equal(["old-a", "old-b"], (await w.Directory.GetCampaignsOfAsync(w.Accounts[0])).Unknown);
+        Assert.Equal(["old-a"], await w.CampaignsOnPageAsync(w.Accounts[0]));
+
+        // That page read both and told the directory: from now on each page reads only its own.
+        var ofB = await w.Directory.GetCampaignsOfAsync(w.Accounts[1]);
+        Assert.Equal(["old-b"], ofB.Campaigns);
+        Assert.Empty(ofB.Unknown);
+        await fixture.Cluster.DeactivateAsync(w.Campaign("old-b"));
+        Assert.Equal(["old-a"], await w.CampaignsOnPageAsync(w.Accounts[0]));
+        Assert.DoesNotContain(w.CampaignGrainId("old-b"), await ActiveCampaignsAsync());
+        Assert.Equal(["old-b"], await w.CampaignsOnPageAsync(w.Accounts[1]));
+    }
+
+    [Fact]
+    public async Task ConfiguringACampaignAgainOnItsAccount_LeavesTheDirectoryUnwritten_MovingItWritesIt()
+    {
+        using var w = await AccountPageWorld.CreateAsync(fixture, accounts: 2);
+        await w.PutCampaignAsync("c", w.Accounts[0]);
+        var before = (await w.ReadDirectoryAsync()).ETag;
+
+        await w.PutCampaignAsync("c", w.Accounts[0], active: false);
+        await w.PutCampaignAsync("c", w.Accounts[0]);
+
+        Assert.Equal(before, (await w.ReadDirectoryAsync()).ETag);
+        await w.PutCampaignAsync("c", w.Accounts[1]);
+        var moved = await w.ReadDirectoryAsync();
+        Assert.NotEqual(before, moved.ETag);
+        Assert.Equal([w.Accounts[1]], moved.State.CampaignAccounts["c"]);
+    }
+
     private async Task<List<GrainId>> ActiveCampaignsAsync() =>
         await fixture.Grains.GetGrain<IManagementGrain>(0).GetActiveGrains(CampaignGrainType);
 }
@@ -90,9 +143,28 @@ public sealed partial class AccountPageWorld : IDisposable
         return world;
     }
 
-    public async Task PutCampaignAsync(string campaignId, string accountId) =>
+    public async Task PutCampaignAsync(string campaignId, string accountId, bool active = true) =>
         await InMailScenario.ExpectAsync(_api.PutAsync($"/api/workspaces/{Workspace}/campaigns/{campaignId}",
-            DashboardFixture.Json(new { accountId, steps = new[] { new { action = "ViewProfile" } } })), 200);
+            DashboardFixture.Json(new { accountId, active, steps = new[] { new { action = "ViewProfile" } } })), 200);
+
+    public IWorkspaceGrain Directory => _fixture.Grains.GetGrain<IWorkspaceGrain>(Workspace);
+
+    /// <summary>The workspace grain's state as the grain store holds it (the Orleans serializer, as on PostgreSQL).</summary>
+    public async Task<(WorkspaceState State, string? ETag)> ReadDirectoryAsync()
+    {
+        var state = new GrainState<WorkspaceState>();
+        await Storage.ReadStateAsync(StateName, Directory.GetGrainId(), state);
+        Assert.True(state.RecordExists, "the workspace's directory is stored");
+        return (state.State!, state.ETag);
+    }
+
+    public Task WriteDirectoryAsync<T>(T state, string? etag) =>
+        Storage.WriteStateAsync(StateName, Directory.GetGrainId(), new GrainState<T>(state, etag) { RecordExists = true });
+
+    private const string StateName = "workspace";
+
+    private IGrainStorage Storage =>
+        ((Orleans.TestingHost.InProcessSiloHandle)_fixture.Cluster.Primary!).SiloHost.Services.GetRequiredKeyedService<IGrainStorage>(StorageNames.GrainStore);
 
     public ICampaignGrain Campaign(string campaignId) => _fixture.Grains.GetGrain<ICampaignGrain>(GrainKeys.Scoped(Workspace, campaignId));
 
@@ -126,4 +198,17 @@ public sealed partial class AccountPageWorld : IDisposable
     private static partial Regex AntiforgeryToken();
 
     public void Dispose() => _session.Dispose();
+}
+
+/// <summary>
+/// <see cref="WorkspaceState"/> as builds before the campaign accounts stored it: the same fields under
+/// the same ids. The grain store writes a state as its declared type, without a type name, so these
+/// bytes are the ones such a build wrote.
+/// </summary>
+[GenerateSerializer, Alias("OrleansBreaker.Tests.OldWorkspaceState")]
+public sealed record OldWorkspaceState
+{
+    [Id(0)] public SortedSet<string> Accounts { get; set; } = new(StringComparer.Ordinal);
+    [Id(1)] public SortedSet<string> Campaigns { get; set; } = new(StringComparer.Ordinal);
+    [Id(2)] public byte[]? ApiKeyHash { get; set; }
 }
