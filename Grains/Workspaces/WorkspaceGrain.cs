@@ -9,6 +9,8 @@ internal sealed class WorkspaceGrain(
     /// <summary>SHA-256 output length: anything else is not a key hash.</summary>
     private const int HashLength = 32;
 
+    // Over state.State as loaded at activation: nothing here reads the state again (that would replace the
+    // object), and a failed write ends the activation, so the index never outlives the state it indexes.
     private CampaignAccountIndex _index = null!;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
