@@ -78,7 +78,6 @@ internal sealed partial class CampaignGrain(
             throw new ArgumentException("Step delays must be zero or more minutes.", nameof(settings));
         }
         await EnsureReadyAsync();
-        var created = !S.Exists;
         var before = S.Steps.Count;
         S.Exists = true;
         S.AccountId = settings.AccountId;
@@ -91,10 +90,10 @@ internal sealed partial class CampaignGrain(
             await UpdateWhereAsync(new ProspectFilter { Steps = [.. Enumerable.Range(S.Steps.Count, before - S.Steps.Count)] },
                 p => ProspectMachine.StepsChanged(p, S.Steps.Count));
         }
-        if (created)
-        {
-            await GrainFactory.GetGrain<IWorkspaceGrain>(_workspaceId).AddCampaignAsync(_campaignId);
-        }
+        // After the campaign's own state is committed, so the directory never names a campaign that is not
+        // stored. Every time, not only when the account changed: it writes only on a change, and a retried
+        // configuration mends a directory call that failed after the commit.
+        await GrainFactory.GetGrain<IWorkspaceGrain>(_workspaceId).SetCampaignAccountsAsync(_campaignId, [S.AccountId]);
         _nextWake = null;
         await RescheduleAsync(afterRun: false);
         return await BuildViewAsync();

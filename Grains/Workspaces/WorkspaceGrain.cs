@@ -2,15 +2,6 @@ using System.Security.Cryptography;
 
 namespace OrleansBreaker.Workspaces;
 
-[GenerateSerializer, Alias("OrleansBreaker.WorkspaceState")]
-public sealed record WorkspaceState
-{
-    [Id(0)] public SortedSet<string> Accounts { get; set; } = new(StringComparer.Ordinal);
-    [Id(1)] public SortedSet<string> Campaigns { get; set; } = new(StringComparer.Ordinal);
-    /// <summary>SHA-256 of the workspace's API key; null until the workspace is created. The key itself is never stored.</summary>
-    [Id(2)] public byte[]? ApiKeyHash { get; set; }
-}
-
 /// <summary>The directory and key hash of one workspace. Off the dispatch path: only creations, sign-ins and the dashboard call it.</summary>
 internal sealed class WorkspaceGrain(
     [PersistentState("workspace", StorageNames.GrainStore)] IPersistentState<WorkspaceState> state) : Grain, IWorkspaceGrain
@@ -18,21 +9,51 @@ internal sealed class WorkspaceGrain(
     /// <summary>SHA-256 output length: anything else is not a key hash.</summary>
     private const int HashLength = 32;
 
+    // Over state.State as loaded at activation: nothing here reads the state again (that would replace the
+    // object), and a failed write ends the activation, so the index never outlives the state it indexes.
+    private CampaignAccountIndex _index = null!;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _index = new CampaignAccountIndex(state.State);
+        return Task.CompletedTask;
+    }
+
     public async Task AddAccountAsync(string accountId)
     {
         if (state.State.Accounts.Add(accountId))
         {
-            await state.WriteStateAsync();
+            await WriteAsync();
         }
     }
 
     public async Task AddCampaignAsync(string campaignId)
     {
-        if (state.State.Campaigns.Add(campaignId))
+        if (_index.AddUnknown(campaignId))
         {
-            await state.WriteStateAsync();
+            await WriteAsync();
         }
     }
+
+    public async Task SetCampaignAccountsAsync(string campaignId, IReadOnlyList<string> accountIds)
+    {
+        ArgumentNullException.ThrowIfNull(accountIds);
+        if (_index.Set(campaignId, accountIds))
+        {
+            await WriteAsync();
+        }
+    }
+
+    public async Task LearnCampaignAccountsAsync(IReadOnlyList<CampaignAccounts> campaigns)
+    {
+        ArgumentNullException.ThrowIfNull(campaigns);
+        if (_index.Learn(campaigns))
+        {
+            await WriteAsync();
+        }
+    }
+
+    public Task<AccountCampaigns> GetCampaignsOfAsync(string accountId) => Task.FromResult(_index.CampaignsOf(accountId));
 
     public Task<WorkspaceDirectory> GetDirectoryAsync() =>
         Task.FromResult(new WorkspaceDirectory([.. state.State.Accounts], [.. state.State.Campaigns]) { Created = state.State.ApiKeyHash is not null });
@@ -60,6 +81,24 @@ internal sealed class WorkspaceGrain(
             throw;
         }
         return true;
+    }
+
+    /// <summary>
+    /// Writes the state. When that fails, memory is ahead of storage and a retried call would find
+    /// nothing to change, so nothing would write it: the activation goes, and the next one reads what
+    /// storage holds.
+    /// </summary>
+    private async Task WriteAsync()
+    {
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            DeactivateOnIdle();
+            throw;
+        }
     }
 
     public Task<bool> VerifyApiKeyAsync(byte[] apiKeyHash) =>
