@@ -54,11 +54,13 @@ public sealed class DispatchOptions
     /// <summary>
     /// At most this many campaign runs dispatch at once per silo (<see cref="Campaigns.CampaignRunGate"/>);
     /// a campaign whose turn comes while they are all taken waits for a place, in order. It keeps the
-    /// silo's database pool from queueing behind dispatch, so the API's writes stay fast at full load:
-    /// keep it well under <c>Storage:MaxPoolSize</c>. Default 12.
+    /// silo's database pool from queueing behind dispatch, so the API's writes stay fast at full load.
+    /// A run spends part of its time off the database (the upstream call, grain hops), so about twice
+    /// the pool size (<c>Storage:MaxPoolSize</c>, 20) keeps the database busy; measured in
+    /// docs/benchmarks.md, figures 8 and 11. Default 48.
     /// </summary>
     [Range(1, 100_000)]
-    public int MaxConcurrentRuns { get; set; } = 12;
+    public int MaxConcurrentRuns { get; set; } = 48;
 
     /// <summary>
     /// How often the cluster's one outcome feed reader reads the provider-wide feed of accepts and
