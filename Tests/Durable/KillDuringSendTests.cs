@@ -63,24 +63,29 @@ public sealed class KillDuringSendTests : IAsyncLifetime
         var unexpected = new ConcurrentQueue<Exception>();
         var dispatch = Task.Run(async () =>
         {
-            while (!stop.IsCancellationRequested)
+            // One loop per campaign, not rounds over all of them: a call to a campaign of the killed silo
+            // may wait out the response timeout (30 s), and must not stop the others from sending meanwhile.
+            await Task.WhenAll(campaigns.Select(c => Task.Run(async () =>
             {
-                await Task.WhenAll(campaigns.Select(async c =>
+                while (!stop.IsCancellationRequested)
                 {
                     try
                     {
-                        await c.Campaign.RunDueAsync();
+                        if (await c.Campaign.RunDueAsync() == 0)
+                        {
+                            await Task.Delay(5);
+                        }
                     }
                     catch (Exception ex) when (GatedCluster.IsSiloFailure(ex))
                     {
-                        Interlocked.Increment(ref siloFailures); // a silo is dying: the next round retries
+                        Interlocked.Increment(ref siloFailures); // a silo is dying: the next call retries
                     }
                     catch (Exception ex)
                     {
                         unexpected.Enqueue(ex);
                     }
-                }));
-            }
+                }
+            })));
         });
         var killsMidSend = new List<string>();
         var interrupted = new List<UpstreamRequest>();
@@ -104,7 +109,7 @@ public sealed class KillDuringSendTests : IAsyncLifetime
                 // time): let product time move, so they come due again and keep sends going.
                 DurableSiloConfigurator.Time.Advance(TimeSpan.FromMilliseconds(250));
                 return false;
-            }, "a send in flight on some silo");
+            }, "a send in flight on some silo", TimeSpan.FromSeconds(60));
             await _cluster.KillSiloAsync(victim!);
             interrupted.AddRange(inFlight.Select(c => c.Request));
             killsMidSend.Add($"{victim!.Name}: {inFlight.Count} send(s) in flight, e.g. {inFlight[0].Request.IdempotencyKey}");
