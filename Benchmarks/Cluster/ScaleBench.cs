@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Npgsql;
 using OrleansBreaker.Campaigns;
+using OrleansBreaker.Hosting;
 using OrleansBreaker.Testing;
 
 namespace OrleansBreaker.Benchmarks.Cluster;
@@ -22,11 +23,11 @@ internal sealed class ScaleBench(HarnessOptions o, Reporter reporter, HarnessSum
 
     /// <summary>Figure 11b's target: "writes keep a p50 well under 100 ms" (issue 11), taken as at most half of it.</summary>
     private const double WriteP50Target = 50;
-    private static readonly int ProductLimit = new OrleansBreaker.Hosting.DispatchOptions().MaxConcurrentRuns;
+    private static readonly int ProductLimit = new DispatchOptions().MaxConcurrentRuns;
 
     private sealed record Writes(string Name, long Operations, double P50Ms, double P99Ms, double MaxMs, long Errors, string? FirstError);
 
-    private sealed record Window(int Limit, double Rate, CpuMeter.Usage Cpu, double DeferredPerSecond, IReadOnlyList<Writes> Writes);
+    private sealed record Window(int Limit, double Rate, long Delivered, CpuMeter.Usage Cpu, double DeferredPerSecond, IReadOnlyList<Writes> Writes, DbStats.Snapshot Db);
 
     private int Callers => o.Quick ? 1 : 2;
 
@@ -35,7 +36,7 @@ internal sealed class ScaleBench(HarnessOptions o, Reporter reporter, HarnessSum
     private static string FirstError(Window w) => w.Writes.FirstOrDefault(x => x.FirstError is not null) is { } x ? $" ({x.FirstError})" : "";
 
     /// <summary>One measured window of sustained dispatch, with the API's writes over it.</summary>
-    private async Task<Window> WindowAsync(int limit, CampaignRunGate gate, BenchWorld world, CpuMeter cpu, IClusterClient grains, Func<long, BenchAccount> sender, Func<long, string> campaignId)
+    private async Task<Window> WindowAsync(int limit, CampaignRunGate gate, DbStats stats, BenchWorld world, CpuMeter cpu, IClusterClient grains, Func<long, BenchAccount> sender, Func<long, string> campaignId)
     {
         reporter.Line($"  11 window: run limit {LimitText(limit)}");
         var measure = Task.Run(async () =>
@@ -43,11 +44,16 @@ internal sealed class ScaleBench(HarnessOptions o, Reporter reporter, HarnessSum
             await Task.Delay(o.ScaleWarmup);
             var from = world.Upstream.Delivered;
             var waited = gate.Waited;
+            // Statements are counted as they end; no pool is cleared mid-window (pg_stat_database lags by up to a second).
+            var dbFrom = await stats.TakeAsync(() => { });
             var cpuFrom = cpu.Take();
             var at = Stopwatch.GetTimestamp();
             await Task.Delay(o.ScaleDuration);
             var seconds = Stopwatch.GetElapsedTime(at).TotalSeconds;
-            return (Rate: (world.Upstream.Delivered - from) / seconds, Cpu: cpu.Take().Minus(cpuFrom), Deferred: (gate.Waited - waited) / seconds);
+            var delivered = world.Upstream.Delivered - from;
+            var usage = cpu.Take().Minus(cpuFrom);
+            var db = (await stats.TakeAsync(() => { })).Minus(dbFrom);
+            return (Rate: delivered / seconds, Delivered: delivered, Cpu: usage, Deferred: (gate.Waited - waited) / seconds, Db: db);
         });
         var accountWrites = PacedAsync("account ConfigureAsync", Callers, async i =>
             await grains.GetGrain<IAccountGrain>(sender(i).Key).ConfigureAsync(BenchAccounts.Generous));
@@ -61,7 +67,7 @@ internal sealed class ScaleBench(HarnessOptions o, Reporter reporter, HarnessSum
         var measured = await measure;
         var writes = new[] { await accountWrites, await campaignWrites, await prospectWrites };
         reporter.Line($"  11 run limit {LimitText(limit)}: {measured.Rate:#,0} deliveries/s, {measured.Deferred:#,0} runs that waited/s, CPU {measured.Cpu.Text}");
-        return new Window(limit, measured.Rate, measured.Cpu, measured.Deferred, writes);
+        return new Window(limit, measured.Rate, measured.Delivered, measured.Cpu, measured.Deferred, writes, measured.Db);
     }
 
     /// <summary>
@@ -122,6 +128,10 @@ internal sealed class ScaleBench(HarnessOptions o, Reporter reporter, HarnessSum
         }
         await using var _ = pg;
         var cpu = new CpuMeter(pg.PostmasterPid);
+        await using var dataSource = new NpgsqlDataSourceBuilder(PostgresConnection.WithBreakerDefaults(
+            new NpgsqlConnectionStringBuilder(pg.ConnectionString) { Timeout = 120, CommandTimeout = 300 }.ConnectionString)).Build();
+        var stats = new DbStats(dataSource, TimeSpan.Zero);
+        await stats.InitAsync();
         using var world = new BenchWorld(TimeProvider.System, pg.ConnectionString);
         world.Settings["Dispatch:AutoDispatch"] = "true";
         world.Settings["Dispatch:MinInterval"] = MinInterval.ToString();
@@ -171,7 +181,7 @@ internal sealed class ScaleBench(HarnessOptions o, Reporter reporter, HarnessSum
             foreach (var limit in o.ScaleRunLimits)
             {
                 gate.Limit = limit == 0 ? int.MaxValue : limit;
-                windows.Add(await WindowAsync(limit, gate, world, cpu, grains, Sender, CampaignId));
+                windows.Add(await WindowAsync(limit, gate, stats, world, cpu, grains, Sender, CampaignId));
             }
             var (warnings, errors) = world.Logs.Take();
             var (heapAfter, workingSetAfter) = await BenchCampaigns.MemoryAsync();
@@ -226,6 +236,8 @@ internal sealed class ScaleBench(HarnessOptions o, Reporter reporter, HarnessSum
                 {string.Join("\n", windows.Select(w => $"  | {LimitText(w.Limit)} | {w.Rate:#,0} | {w.Rate / ceiling:0.00} | {w.Cpu.Text} | {w.DeferredPerSecond:#,0} | " +
                     string.Join(" | ", w.Writes.Select(x => $"{x.P50Ms:0.0} / {x.P99Ms:0.0}")) + $" | {w.Writes.Sum(x => x.Errors)}{FirstError(w)} |"))}
                 - Silo warnings/errors: {warnings}/{errors}. The section took {elapsed.TotalMinutes:0.0} min.
+
+                {string.Join("\n", windows.Select(w => $"Database work in the window of run limit {LimitText(w.Limit)} ({w.Delivered:#,0} deliveries):\n\n{w.Db.Describe(Math.Max(1, w.Delivered), "delivery", stats.HasStatements)}"))}
                 """);
         }
         finally
