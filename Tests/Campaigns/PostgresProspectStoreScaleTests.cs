@@ -99,6 +99,17 @@ public sealed class PostgresProspectStoreScaleTests(PostgresProspectStoreScaleTe
         await AssertIndexReadAsync(command, "ix_breaker_prospects_status_reason");
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(10)]
+    public async Task UpdateOfABatch_FindsItsRowsByThePrimaryKey(int count)
+    {
+        var records = (await _store.ReadDueAsync(_campaign, T0.AddMinutes(10), count)).Select(r => r with { Version = r.Version + 1 }).ToList();
+        await using var command = _store.UpdateCommand(_campaign, records);
+
+        await AssertIndexReadAsync(command, "breaker_prospects_pkey");
+    }
+
     [Fact]
     public async Task ClaimAmong10000Campaigns_ReadsTheWakesIndex()
     {
@@ -151,7 +162,7 @@ public sealed class PostgresProspectStoreScaleTests(PostgresProspectStoreScaleTe
             return $"${at + 1}";
         });
         var byName = command.Parameters.Cast<NpgsqlParameter>().ToDictionary(p => p.ParameterName);
-        var types = names.Select(n => TypeOf(byName[n].Value));
+        var types = names.Select(n => TypeOf(byName[n]));
         var name = $"scale_{Guid.NewGuid():N}";
 
         await using var connection = await seeded.DataSource.OpenConnectionAsync();
@@ -172,25 +183,37 @@ public sealed class PostgresProspectStoreScaleTests(PostgresProspectStoreScaleTe
         }
     }
 
-    private static string TypeOf(object? value) => value switch
+    private static string TypeOf(NpgsqlParameter parameter) => parameter.Value switch
     {
+        DBNull or null when parameter.NpgsqlDbType == NpgsqlTypes.NpgsqlDbType.TimestampTz => "timestamptz",
+        DBNull or null when parameter.NpgsqlDbType == NpgsqlTypes.NpgsqlDbType.Text => "text",
         string => "text",
         DateTimeOffset => "timestamptz",
         int => "int",
-        string[] => "text[]",
+        short => "smallint",
+        bool => "boolean",
+        string?[] => "text[]",
         short[] => "smallint[]",
         int[] => "int[]",
-        _ => throw new InvalidOperationException($"No SQL type for a parameter of {value?.GetType().Name ?? "null"}."),
+        bool[] => "boolean[]",
+        DateTimeOffset?[] => "timestamptz[]",
+        var value => throw new InvalidOperationException($"No SQL type for a parameter of {value?.GetType().Name ?? "null"}."),
     };
 
     private static string Literal(object? value) => value switch
     {
+        null or DBNull => "NULL",
         string text => $"'{text.Replace("'", "''")}'",
         DateTimeOffset at => $"'{at.UtcDateTime:O}'",
         int number => number.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        string[] texts => $"ARRAY[{string.Join(", ", texts.Select(Literal))}]::text[]",
+        short number => number.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        bool flag => flag ? "true" : "false",
+        string?[] texts => $"ARRAY[{string.Join(", ", texts.Select(Literal))}]::text[]",
         int[] numbers => $"ARRAY[{string.Join(", ", numbers)}]::int[]",
-        _ => throw new InvalidOperationException($"No SQL literal for a parameter of {value?.GetType().Name ?? "null"}."),
+        short[] numbers => $"ARRAY[{string.Join(", ", numbers)}]::smallint[]",
+        bool[] flags => $"ARRAY[{string.Join(", ", flags.Select(f => Literal(f)))}]::boolean[]",
+        DateTimeOffset?[] times => $"ARRAY[{string.Join(", ", times.Select(t => Literal(t)))}]::timestamptz[]",
+        _ => throw new InvalidOperationException($"No SQL literal for a parameter of {value.GetType().Name}."),
     };
 
     private static async Task<string> ReadPlanAsync(NpgsqlCommand explain)
