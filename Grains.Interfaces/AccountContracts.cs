@@ -15,6 +15,22 @@ public sealed record AccountSettings
     [Id(3)] public AccountStatus? Status { get; init; }
     /// <summary>When this account may act, in its own time zone; null keeps the current (default: the silo's <c>Dispatch:WorkingHours</c>).</summary>
     [Id(4)] public WorkingHours? WorkingHours { get; init; }
+    /// <summary>Starts a warm-up of this many days now (BRIEF §12); null keeps the current one.</summary>
+    [Id(5)] public int? WarmUpDays { get; init; }
+    /// <summary>Ends the account's warm-up: its full caps apply from now.</summary>
+    [Id(6)] public bool EndWarmUp { get; init; }
+}
+
+/// <summary>A warm-up as the account view shows it: its length, its start, and today's day of it (1-based, local).</summary>
+[GenerateSerializer, Immutable, Alias("OrleansBreaker.WarmUpView")]
+public sealed record WarmUpView([property: Id(0)] int Days, [property: Id(1)] DateTimeOffset StartedAt, [property: Id(2)] int Day);
+
+/// <summary>A warm-up (BRIEF §12): <see cref="Days"/> local days counted from the day of <see cref="StartedAt"/>.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansBreaker.WarmUp")]
+public sealed record WarmUp([property: Id(0)] int Days, [property: Id(1)] DateTimeOffset StartedAt)
+{
+    /// <summary>The longest warm-up an account may be given (a year).</summary>
+    public const int MaxDays = 365;
 }
 
 /// <summary>Daily window in the account's time zone, on the given days. <see cref="Start"/> equal to <see cref="End"/> means all day.</summary>
@@ -50,7 +66,13 @@ public sealed record BreakerView
 [GenerateSerializer, Immutable, Alias("OrleansBreaker.UsageView")]
 public sealed record UsageView(
     [property: Id(0)] int Today, [property: Id(1)] int DailyCap,
-    [property: Id(2)] int ThisWeek, [property: Id(3)] int WeeklyCap);
+    [property: Id(2)] int ThisWeek, [property: Id(3)] int WeeklyCap)
+{
+    /// <summary>The caps without the warm-up's ramp; equal to the effective ones when none ramps.</summary>
+    [Id(4)] public int FullDailyCap { get; init; } = DailyCap;
+
+    [Id(5)] public int FullWeeklyCap { get; init; } = WeeklyCap;
+}
 
 [GenerateSerializer, Immutable, Alias("OrleansBreaker.AccountView")]
 public sealed record AccountView
@@ -63,6 +85,8 @@ public sealed record AccountView
     [Id(5)] public required IReadOnlyDictionary<ActionType, UsageView> Usage { get; init; }
     [Id(6)] public bool Exists { get; init; }
     [Id(7)] public int UnknownIntents { get; init; }
+    /// <summary>The warm-up while it still ramps (null before its last day and without one).</summary>
+    [Id(8)] public WarmUpView? WarmUp { get; init; }
 }
 
 /// <summary>An action reported from outside our dispatch (LinkedIn sync, another system).</summary>

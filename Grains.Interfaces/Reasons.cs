@@ -38,6 +38,8 @@ public enum Reason
     CircuitBreaker = 16,
     /// <summary>The campaign is paused.</summary>
     CampaignPaused = 17,
+    /// <summary>The account's warm-up ramp caps today's sends below the full cap (BRIEF §12); resumes when the next local day opens.</summary>
+    WarmUp = 18,
 }
 
 /// <summary>Texts users read in the Activity tab. Exact strings are promised by the help article.</summary>

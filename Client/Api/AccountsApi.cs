@@ -42,10 +42,13 @@ public static class AccountsApi
             TimeZone = parsed.TimeZone,
             ResetDay = parsed.ResetDay,
             Status = parsed.Status,
-            // A cap given alone keeps the other of its pair: the grain takes both or neither.
+            WarmUpDays = parsed.WarmUpDays,
+            EndWarmUp = parsed.EndWarmUp,
+            // A cap given alone keeps the other of its pair: the grain takes both or neither. The full caps,
+            // not the warm-up's ramped ones.
             Limits = parsed.Limits.Count == 0 ? null : parsed.Limits.ToDictionary(l => l.Key, l => new CapLimits(
-                l.Value.Daily ?? current.Usage[l.Key].DailyCap,
-                l.Value.Weekly ?? current.Usage[l.Key].WeeklyCap)),
+                l.Value.Daily ?? current.Usage[l.Key].FullDailyCap,
+                l.Value.Weekly ?? current.Usage[l.Key].FullWeeklyCap)),
         };
         try
         {
@@ -72,11 +75,12 @@ public static class AccountsApi
 
     private sealed record CapRequest(int? Daily, int? Weekly);
 
-    private sealed record AccountRequest(string? TimeZone, Dictionary<ActionType, CapRequest> Limits, int? ResetDay, AccountStatus? Status)
+    private sealed record AccountRequest(string? TimeZone, Dictionary<ActionType, CapRequest> Limits, int? ResetDay, AccountStatus? Status,
+        int? WarmUpDays = null, bool EndWarmUp = false)
     {
         public static AccountRequest? Read(System.Text.Json.JsonElement root, out IResult? error)
         {
-            var body = new JsonBody.Reader(root, "").Only("timeZone", "limits", "resetDay", "status");
+            var body = new JsonBody.Reader(root, "").Only("timeZone", "limits", "resetDay", "status", "warmUp");
             var timeZone = body.String("timeZone", maxLength: 100);
             var resetDay = body.Int("resetDay", 1, 31);
             var status = body.Enum<AccountStatus>("status");
@@ -112,12 +116,21 @@ public static class AccountsApi
                     }
                 }
             }
+            // "warmUp":{"days":21} starts a warm-up now; "warmUp":null ends it (BRIEF §12); absent keeps it.
+            var endWarmUp = root.TryGetProperty("warmUp", out var warmUpValue) && warmUpValue.ValueKind == System.Text.Json.JsonValueKind.Null;
+            int? warmUpDays = null;
+            if (!endWarmUp && body.Object("warmUp") is { } warmUpElement)
+            {
+                var warmUp = body.Nested(warmUpElement, "warmUp").Only("days");
+                warmUpDays = warmUp.Int("days", 1, WarmUp.MaxDays, required: true);
+                body.Absorb(warmUp);
+            }
             if (body.Ok && timeZone is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(timeZone, out _))
             {
                 body.Fail($"Unknown time zone '{Problems.Shorten(timeZone)}': use an IANA name such as 'Europe/Paris' or 'UTC'.");
             }
             error = body.Ok ? null : Problems.BadRequest(body.Error!);
-            return body.Ok ? new AccountRequest(timeZone, limits, resetDay, status) : null;
+            return body.Ok ? new AccountRequest(timeZone, limits, resetDay, status, warmUpDays, endWarmUp) : null;
         }
     }
 }

@@ -18,14 +18,23 @@ public sealed record AccountJson(
     string TimeZone,
     int UnknownIntents)
 {
+    /// <summary>While a warm-up ramps (API.md §3): <c>{"days":21,"startedAt":"...","day":3}</c>; absent otherwise.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public WarmUpJson? WarmUp { get; init; }
+
     public static AccountJson From(AccountView view) => new(
         view.Id,
         view.Status,
         ActionTypes.All.ToDictionary(a => a.ToString(), a => BreakerJson.From(view.Breakers.GetValueOrDefault(a))),
-        ActionTypes.All.ToDictionary(a => a.ToString(), a => UsageJson.From(view.Usage.GetValueOrDefault(a))),
+        ActionTypes.All.ToDictionary(a => a.ToString(), a => UsageJson.From(view.Usage.GetValueOrDefault(a), view.WarmUp is not null)),
         view.TimeZone,
-        view.UnknownIntents);
+        view.UnknownIntents)
+    {
+        WarmUp = view.WarmUp is { } w ? new WarmUpJson(w.Days, w.StartedAt, w.Day) : null,
+    };
 }
+
+public sealed record WarmUpJson(int Days, DateTimeOffset StartedAt, int Day);
 
 /// <summary><c>{"state":"Closed"}</c>, or with <c>reason</c>, <c>trippedAt</c>, <c>resumeAt</c> (and the additions <c>evidence</c>, <c>clearsBy</c>) when not closed.</summary>
 public sealed record BreakerJson(
@@ -45,7 +54,20 @@ public sealed record BreakerJson(
 
 public sealed record UsageJson(int Today, int DailyCap, int ThisWeek, int WeeklyCap)
 {
-    public static UsageJson From(UsageView? view) => view is null ? new(0, 0, 0, 0) : new(view.Today, view.DailyCap, view.ThisWeek, view.WeeklyCap);
+    /// <summary>During a warm-up, the caps without its ramp (<c>dailyCap</c>/<c>weeklyCap</c> are then the ramped ones).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public int? FullDailyCap { get; init; }
+
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public int? FullWeeklyCap { get; init; }
+
+    public static UsageJson From(UsageView? view, bool warmingUp = false) => view is null
+        ? new(0, 0, 0, 0)
+        : new(view.Today, view.DailyCap, view.ThisWeek, view.WeeklyCap)
+        {
+            FullDailyCap = warmingUp ? view.FullDailyCap : null,
+            FullWeeklyCap = warmingUp ? view.FullWeeklyCap : null,
+        };
 }
 
 public sealed record CountersJson(int Sent, int Accepted, int Replied, int Skipped, int Failed);

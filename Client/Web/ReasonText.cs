@@ -26,6 +26,7 @@ public static class ReasonText
         Reason.ActionDisabled => $"{action} is disabled on the account (its cap is 0).",
         Reason.CircuitBreaker => "Failed in a burst of upstream errors that tripped the workspace's temporary safety mode; retried once it lets dispatch through.",
         Reason.CampaignPaused => "The campaign is paused.",
+        Reason.WarmUp => $"The account is warming up: today's {action} cap is ramped below the full cap; the prospect goes out when the next local day opens.",
         _ => reason.ToString(),
     };
 

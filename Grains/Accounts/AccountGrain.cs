@@ -115,6 +115,19 @@ internal sealed partial class AccountGrain(
         S.ResetDay = settings.ResetDay ?? S.ResetDay;
         S.WorkingHours = settings.WorkingHours ?? S.WorkingHours;
         S.Status = settings.Status ?? S.Status;
+        if (settings.EndWarmUp)
+        {
+            S.WarmUp = null;
+        }
+        else if (settings.WarmUpDays is { } days)
+        {
+            if (days is < 1 or > WarmUp.MaxDays)
+            {
+                throw new ArgumentException($"A warm-up lasts 1 to {WarmUp.MaxDays} days, not {days}.", nameof(settings));
+            }
+            // Counted from now, as BRIEF §12 says: setting it again starts it again.
+            S.WarmUp = new WarmUp(days, time.GetUtcNow());
+        }
         foreach (var (action, limits) in settings.Limits ?? new Dictionary<ActionType, CapLimits>())
         {
             S.Limits[action] = limits;
@@ -200,6 +213,12 @@ internal sealed partial class AccountGrain(
         if (CapWindows.BlockedUntil(limits, today, thisWeek, now, _zone) is { } capUntil)
         {
             return Result(DispatchStatus.Deferred, Reason.CapReached, now, capUntil);
+        }
+        var ramped = WarmUpRamp.Effective(limits, S.WarmUp, now, _zone);
+        if (CapWindows.BlockedUntil(ramped, today, thisWeek, now, _zone) is not null)
+        {
+            // Under the full caps but over today's ramp: tomorrow's ramp is higher (BRIEF §12).
+            return Result(DispatchStatus.Deferred, Reason.WarmUp, now, CapWindows.NextDayStart(now, _zone));
         }
         if (WorkingHoursCalendar.NextOpening(now, _zone, S.WorkingHours ?? options.Value.WorkingHours) is { } opens)
         {
@@ -682,9 +701,11 @@ internal sealed partial class AccountGrain(
             Usage = ActionTypes.All.ToDictionary(a => a, a =>
             {
                 var limits = S.LimitsFor(a);
+                var ramped = WarmUpRamp.Effective(limits, S.WarmUp, now, _zone);
                 var (today, week) = CapCounted(a, now);
-                return new UsageView(today, limits.Daily, week, limits.Weekly);
+                return new UsageView(today, ramped.Daily, week, ramped.Weekly) { FullDailyCap = limits.Daily, FullWeeklyCap = limits.Weekly };
             }),
+            WarmUp = S.WarmUp is { } w && WarmUpRamp.Ramping(w, now, _zone) ? new WarmUpView(w.Days, w.StartedAt, WarmUpRamp.Day(w.StartedAt, now, _zone)) : null,
         };
     }
 

@@ -24,6 +24,8 @@ public sealed record AccountState
     // (OutcomeFeedGrain). Rows written with it still read: the serializer skips the field. Never reuse 10.
     /// <summary>When the account was created here; no event from before it is taken. Null for accounts older than the field.</summary>
     [Id(11)] public DateTimeOffset? CreatedAt { get; set; }
+    /// <summary>The account's warm-up (BRIEF §12), kept after its last day until ended or replaced; null: none.</summary>
+    [Id(12)] public WarmUp? WarmUp { get; set; }
 
     public BreakerRecord Breaker(ActionType action) => Breakers.GetValueOrDefault(action) ?? BreakerRecord.Closed;
 

@@ -34,6 +34,24 @@ public sealed class AccountPageTests(DashboardFixture fixture)
     }
 
     [Fact]
+    public async Task AWarmingUpAccount_ShowsItsDayAndItsRampedAndFullCaps_AndNothingOnceEnded()
+    {
+        using var w = await AccountPageWorld.CreateAsync(fixture, accounts: 1);
+        Assert.DoesNotContain("id=\"warm-up\"", await w.PageAsync(w.Accounts[0]));
+
+        await w.PutAccountAsync(w.Accounts[0], """{"limits":{"Invite":{"daily":20,"weekly":100}},"warmUp":{"days":21}}""");
+        var html = await w.PageAsync(w.Accounts[0]);
+        Assert.Contains("id=\"warm-up\" data-day=\"1\" data-days=\"21\"", html);
+        Assert.Contains("0 / 4 (warm-up; full 20)", html);
+        Assert.Contains("0 / 20 (warm-up; full 100)", html);
+
+        await w.PutAccountAsync(w.Accounts[0], """{"warmUp":null}""");
+        html = await w.PageAsync(w.Accounts[0]);
+        Assert.DoesNotContain("id=\"warm-up\"", html);
+        Assert.DoesNotContain("(warm-up;", html);
+    }
+
+    [Fact]
     public async Task ACampaignMovedToAnotherAccount_MovesBetweenTheTwoAccountPages()
     {
         using var w = await AccountPageWorld.CreateAsync(fixture, accounts: 2);
@@ -170,12 +188,22 @@ public sealed partial class AccountPageWorld : IDisposable
 
     public GrainId CampaignGrainId(string campaignId) => Campaign(campaignId).GetGrainId();
 
-    /// <summary>The campaign ids the account page links to, in page order.</summary>
-    public async Task<string[]> CampaignsOnPageAsync(string accountId)
+    public async Task PutAccountAsync(string accountId, string json) =>
+        await InMailScenario.ExpectAsync(_api.PutAsync($"/api/workspaces/{Workspace}/accounts/{accountId}", DashboardFixture.Raw(json)), 200);
+
+    /// <summary>The account page's HTML, as the signed-in user gets it.</summary>
+    public async Task<string> PageAsync(string accountId)
     {
         using var response = await _session.GetAsync($"/w/{Workspace}/accounts/{accountId}");
         var html = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"account page: {(int)response.StatusCode} {html}");
+        return html;
+    }
+
+    /// <summary>The campaign ids the account page links to, in page order.</summary>
+    public async Task<string[]> CampaignsOnPageAsync(string accountId)
+    {
+        var html = await PageAsync(accountId);
         var prefix = Regex.Escape($"/w/{Workspace}/campaigns/");
         return [.. Regex.Matches(html, $"href=\"{prefix}([^\"/?]+)\"").Select(m => m.Groups[1].Value)];
     }
