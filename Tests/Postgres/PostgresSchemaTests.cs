@@ -136,6 +136,23 @@ public sealed class PostgresSchemaTests
     }
 
     [Fact]
+    public async Task Migration004_OnAVersion3Database_RaisesTheVersion_KeepsTheSiloRunning_AndAppliedAgainChangesNothing()
+    {
+        var (server, database, ds) = await DatabaseAtVersionAsync("v3", 3);
+        await using var _ = ds;
+        await PostgresSchema.EnsureCurrentAsync(ds, CancellationToken.None); // a silo of this build runs on 3
+        var file = PostgresServer.SchemaFiles.Single(f => Path.GetFileName(f) == "004_warmup_reason.sql");
+
+        await server.ApplySchemaFileAsync(database, file);
+        var once = await DescribeAsync(ds);
+        await server.ApplySchemaFileAsync(database, file);
+
+        Assert.Equal(once, await DescribeAsync(ds));
+        Assert.Equal(4, await ScalarAsync<int>(ds, "SELECT max(version) FROM breaker_schema_version"));
+        await PostgresSchema.EnsureCurrentAsync(ds, CancellationToken.None);
+    }
+
+    [Fact]
     public async Task Migration003_AppliedAgain_ChangesNothing()
     {
         var (server, database, ds) = await DatabaseAtVersionAsync("again003", 2);
@@ -150,6 +167,9 @@ public sealed class PostgresSchemaTests
         Assert.Contains("CREATE INDEX ix_breaker_prospects_due ON public.breaker_prospects USING btree (workspace_id, campaign_id, wake_at, prospect_id) WHERE (wake_at IS NOT NULL)", once);
         Assert.Contains("CREATE INDEX ix_breaker_campaign_wakes_due ON public.breaker_campaign_wakes USING btree (wake_at)", once);
     }
+
+    /// <summary>The number of the last deploy/sql file, which is the version it leaves.</summary>
+    private static int LatestFileVersion => int.Parse(Path.GetFileName(PostgresServer.SchemaFiles[^1])[..3], System.Globalization.CultureInfo.InvariantCulture);
 
     [Fact]
     public async Task ProspectsNamedView_NamesEveryStatusAndReasonAsTheEnumsDo()
@@ -207,7 +227,9 @@ public sealed class PostgresSchemaTests
         Assert.Equal(
             "first k1,first k2,k1 on another account,k1 in another workspace,no key,no key",
             await ScalarAsync<string>(ds, "SELECT string_agg(text, ',' ORDER BY seq) FROM breaker_events"));
-        Assert.Equal(PostgresSchema.ExpectedVersion, await ScalarAsync<int>(ds, "SELECT max(version) FROM breaker_schema_version"));
+        // Every file raises the version; the silo needs at least ExpectedVersion (deploy/sql/README.md, "The version rule").
+        Assert.Equal(LatestFileVersion, await ScalarAsync<int>(ds, "SELECT max(version) FROM breaker_schema_version"));
+        Assert.True(LatestFileVersion >= PostgresSchema.ExpectedVersion);
         await PostgresSchema.EnsureCurrentAsync(ds, CancellationToken.None);
         // The database itself now refuses a second row for a key; the log answers with the stored one.
         var refused = await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(ds,
