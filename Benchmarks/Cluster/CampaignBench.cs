@@ -40,10 +40,7 @@ internal sealed class CampaignBench(HarnessOptions o, Reporter reporter, Harness
             return;
         }
         await using var _ = pg;
-        // The harness's own readings wait longer than Npgsql's 15 s default: 10,000 campaigns set up on today's code can keep
-        // the server's connections and the machine busy past it (a full run lost figures 8 and 10 to one such timeout).
-        await using var dataSource = new NpgsqlDataSourceBuilder(PostgresConnection.WithBreakerDefaults(
-            new NpgsqlConnectionStringBuilder(pg.ConnectionString) { Timeout = 120, CommandTimeout = 300 }.ConnectionString)).Build();
+        await using var dataSource = pg.HarnessDataSource();
         var stats = new DbStats(dataSource, o.Quick ? TimeSpan.FromMilliseconds(300) : TimeSpan.FromMilliseconds(1500));
         await stats.InitAsync();
         var cpu = new CpuMeter(pg.PostmasterPid);

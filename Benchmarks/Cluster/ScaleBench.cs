@@ -128,8 +128,7 @@ internal sealed class ScaleBench(HarnessOptions o, Reporter reporter, HarnessSum
         }
         await using var _ = pg;
         var cpu = new CpuMeter(pg.PostmasterPid);
-        await using var dataSource = new NpgsqlDataSourceBuilder(PostgresConnection.WithBreakerDefaults(
-            new NpgsqlConnectionStringBuilder(pg.ConnectionString) { Timeout = 120, CommandTimeout = 300 }.ConnectionString)).Build();
+        await using var dataSource = pg.HarnessDataSource();
         var stats = new DbStats(dataSource, TimeSpan.Zero);
         await stats.InitAsync();
         using var world = new BenchWorld(TimeProvider.System, pg.ConnectionString);

@@ -214,8 +214,7 @@ internal sealed partial class AccountGrain(
         {
             return Result(DispatchStatus.Deferred, Reason.CapReached, now, capUntil);
         }
-        var ramped = WarmUpRamp.Effective(limits, S.WarmUp, now, _zone);
-        if (CapWindows.BlockedUntil(ramped, today, thisWeek, now, _zone) is not null)
+        if (S.WarmUp is { } warmUp && CapWindows.BlockedUntil(WarmUpRamp.Effective(limits, warmUp, now, _zone), today, thisWeek, now, _zone) is not null)
         {
             // Under the full caps but over today's ramp: tomorrow's ramp is higher (BRIEF §12).
             return Result(DispatchStatus.Deferred, Reason.WarmUp, now, CapWindows.NextDayStart(now, _zone));
