@@ -109,3 +109,55 @@ public sealed record ExternalEventResult
     /// <summary>True when the same event had been recorded before: nothing counted twice.</summary>
     [Id(1)] public bool Duplicate { get; init; }
 }
+
+/// <summary>
+/// One action type on one account, as a campaign's pool sees it: <see cref="Reason"/> None when it can be sent
+/// now; otherwise why not and when it can again (<see cref="At"/>; null when only a person can change it).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("OrleansBreaker.SeatAction")]
+public sealed record SeatAction
+{
+    [Id(0)] public Reason Reason { get; init; }
+    [Id(1)] public DateTimeOffset? At { get; init; }
+    /// <summary>Delivered today (local day) and today's effective daily cap (warm-up applied).</summary>
+    [Id(2)] public int Today { get; init; }
+    [Id(3)] public int DailyCap { get; init; }
+    /// <summary>The open breaker's trip instant, when <see cref="Reason"/> is a breaker's.</summary>
+    [Id(4)] public DateTimeOffset? TripId { get; init; }
+
+    /// <summary>The share of today's cap still free (0 to 1).</summary>
+    public double Room => DailyCap <= 0 ? 0 : Math.Max(0, DailyCap - Today) / (double)DailyCap;
+}
+
+[GenerateSerializer, Immutable, Alias("OrleansBreaker.SeatView")]
+public sealed record SeatView
+{
+    [Id(0)] public required string AccountId { get; init; }
+    [Id(1)] public bool Exists { get; init; }
+    [Id(2)] public AccountStatus Status { get; init; }
+    [Id(3)] public required IReadOnlyDictionary<ActionType, SeatAction> Actions { get; init; }
+}
+
+/// <summary>One local day of an account: deliveries per action and the effective daily cap that applied.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansBreaker.HistoryDay")]
+public sealed record HistoryDay(
+    [property: Id(0)] DateOnly Day,
+    [property: Id(1)] IReadOnlyDictionary<ActionType, int> Sent,
+    [property: Id(2)] IReadOnlyDictionary<ActionType, int> DailyCap);
+
+/// <summary>A breaker trip (<see cref="Tripped"/>) or clear on an account, for the history chart.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansBreaker.BreakerMark")]
+public sealed record BreakerMark([property: Id(0)] DateTimeOffset At, [property: Id(1)] ActionType Action, [property: Id(2)] bool Tripped);
+
+/// <summary>An account's recent days (oldest first) in its own time zone, with its breaker trips and clears.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansBreaker.AccountHistory")]
+public sealed record AccountHistory(
+    [property: Id(0)] string TimeZone,
+    [property: Id(1)] IReadOnlyList<HistoryDay> Days,
+    [property: Id(2)] IReadOnlyList<BreakerMark> Marks);
+
+/// <summary>A campaign's deliveries per UTC day (oldest first) per account.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansBreaker.PoolHistory")]
+public sealed record PoolHistory(
+    [property: Id(0)] IReadOnlyList<DateOnly> Days,
+    [property: Id(1)] IReadOnlyDictionary<string, IReadOnlyList<int>> SentPerAccount);

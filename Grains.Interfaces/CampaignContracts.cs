@@ -6,9 +6,18 @@ public sealed record StepDefinition([property: Id(0)] ActionType Action, [proper
 [GenerateSerializer, Immutable, Alias("OrleansBreaker.CampaignSettings")]
 public sealed record CampaignSettings
 {
-    [Id(0)] public required string AccountId { get; init; }
+    /// <summary>The one account the campaign sends from; or give <see cref="AccountIds"/> instead (a pool).</summary>
+    [Id(0)] public string? AccountId { get; init; }
     [Id(1)] public required IReadOnlyList<StepDefinition> Steps { get; init; }
     [Id(2)] public bool Active { get; init; } = true;
+    /// <summary>The pool the campaign sends from (BRIEF §11): 1 to <see cref="MaxPool"/> accounts of its workspace.</summary>
+    [Id(3)] public IReadOnlyList<string>? AccountIds { get; init; }
+
+    public const int MaxPool = 50;
+
+    /// <summary>The accounts the campaign sends from, in the order given, each once.</summary>
+    public IReadOnlyList<string> Pool =>
+        AccountIds is { Count: > 0 } ids ? [.. ids.Distinct(StringComparer.Ordinal)] : AccountId is { Length: > 0 } id ? [id] : [];
 }
 
 [GenerateSerializer, Immutable, Alias("OrleansBreaker.ProspectInput")]
@@ -39,6 +48,8 @@ public sealed record ProspectView
     [Id(5)] public DateTimeOffset? ResumeAt { get; init; }
     [Id(6)] public string? ProfileUrl { get; init; }
     [Id(7)] public int Attempts { get; init; }
+    /// <summary>The account the prospect is bound to (the one that delivered its first action), or null before.</summary>
+    [Id(8)] public string? AccountId { get; init; }
 }
 
 [GenerateSerializer, Immutable, Alias("OrleansBreaker.CampaignCounters")]
@@ -63,7 +74,28 @@ public sealed record CampaignView
     [Id(6)] public DateTimeOffset? ResumeAt { get; init; }
     [Id(7)] public bool Exists { get; init; }
     [Id(8)] public int Prospects { get; init; }
+    /// <summary>The accounts the campaign sends from (one entry for a single-account campaign).</summary>
+    [Id(9)] public IReadOnlyList<string> AccountIds { get; init; } = [];
+    /// <summary>Per action type of its steps, how many pool accounts can send it now (BRIEF §11).</summary>
+    [Id(10)] public IReadOnlyDictionary<ActionType, PoolHealth> Pool { get; init; } = new Dictionary<ActionType, PoolHealth>();
+    /// <summary>At most half the pool can send one of the campaign's actions (BRIEF §11).</summary>
+    [Id(11)] public bool Degraded { get; init; }
 }
+
+/// <summary>
+/// One action type across a campaign's pool: how many accounts can send it now, of how many, and the
+/// earliest time another one can (null when all can, or when none will without a person acting).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("OrleansBreaker.PoolHealth")]
+public sealed record PoolHealth([property: Id(0)] int Available, [property: Id(1)] int Total, [property: Id(2)] DateTimeOffset? NextAt)
+{
+    /// <summary>At most half the pool can send: the pool is running dry.</summary>
+    public bool Degraded => Total > 0 && Available * 2 <= Total;
+}
+
+/// <summary>One pool account as the campaign page shows it: how many of the campaign's prospects it holds.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansBreaker.PoolSeatCount")]
+public sealed record PoolSeatCount([property: Id(0)] string AccountId, [property: Id(1)] int Bound, [property: Id(2)] bool InPool);
 
 [GenerateSerializer, Immutable, Alias("OrleansBreaker.ActivityQuery")]
 public sealed record ActivityQuery

@@ -53,4 +53,6 @@ public sealed record DispatchResult
     /// <summary>True when the result was recorded earlier for the same key and nothing was sent now.</summary>
     [Id(5)] public bool Replayed { get; init; }
     [Id(6)] public DateTimeOffset At { get; init; }
+    /// <summary>On a send: when the account can send its next action (its pacing), so a pool offers it nothing before.</summary>
+    [Id(7)] public DateTimeOffset? NextSendAt { get; init; }
 }

@@ -15,6 +15,10 @@ public enum EventKind
     SafetyModeCleared = 9,
     Unknown = 10,
     AccountStatusChanged = 11,
+    /// <summary>At most half of a campaign's pool can send one of its actions (BRIEF §11).</summary>
+    PoolDegraded = 12,
+    /// <summary>More than half of the pool can send that action again.</summary>
+    PoolRecovered = 13,
 }
 
 /// <summary>One entry of the event log. <see cref="Seq"/> is assigned by the log on append.</summary>

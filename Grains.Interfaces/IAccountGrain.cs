@@ -32,6 +32,25 @@ public interface IAccountGrain : IGrainWithStringKey
     /// </summary>
     [Alias("RecordExternal")]
     Task<ExternalEventResult> RecordExternalEventAsync(ExternalEvent evt);
+
+    /// <summary>
+    /// What a campaign's pool needs to choose a seat (BRIEF §11): for each of <paramref name="actions"/>, whether
+    /// the account can send it now, else why not and until when, and its room left today. Built from memory in
+    /// one step, like <see cref="GetViewAsync"/>, so it never waits for a send in flight.
+    /// </summary>
+    [AlwaysInterleave, Alias("GetSeat")]
+    Task<SeatView> GetSeatAsync(IReadOnlyList<ActionType> actions);
+
+    /// <summary>
+    /// A campaign that will not offer <paramref name="action"/> here while its breaker is open asks to be told
+    /// when it clears (as a skip would have registered it). Returns the seat as <see cref="GetSeatAsync"/> does.
+    /// </summary>
+    [Alias("WatchBreaker")]
+    Task<SeatView> WatchBreakerAsync(string campaignId, ActionType action);
+
+    /// <summary>The account's last <paramref name="days"/> local days: deliveries per action against the cap, breaker trips and clears.</summary>
+    [AlwaysInterleave, Alias("GetHistory")]
+    Task<AccountHistory> GetHistoryAsync(int days);
 }
 
 [Alias("OrleansBreaker.ICampaignGrain")]
@@ -108,6 +127,14 @@ public interface ICampaignGrain : IGrainWithStringKey
     /// </summary>
     [Alias("Tick")]
     Task TickAsync(bool run);
+
+    /// <summary>The pool's accounts with how many of the campaign's prospects each holds (and accounts no longer in the pool that still hold some).</summary>
+    [AlwaysInterleave, Alias("GetPoolSeats")]
+    Task<IReadOnlyList<PoolSeatCount>> GetPoolSeatsAsync();
+
+    /// <summary>The campaign's deliveries per UTC day per account over the last <paramref name="days"/> days.</summary>
+    [AlwaysInterleave, Alias("GetPoolHistory")]
+    Task<PoolHistory> GetPoolHistoryAsync(int days);
 }
 
 public static class GrainKeys

@@ -40,6 +40,8 @@ public enum Reason
     CampaignPaused = 17,
     /// <summary>The account's warm-up ramp caps today's sends below the full cap (BRIEF §12); resumes when the next local day opens.</summary>
     WarmUp = 18,
+    /// <summary>The prospect's account (the one its conversation started on) was removed from the campaign's pool (BRIEF §11).</summary>
+    AccountRemovedFromPool = 19,
 }
 
 /// <summary>Texts users read in the Activity tab. Exact strings are promised by the help article.</summary>

@@ -87,7 +87,10 @@ public sealed record CampaignJson(
     IReadOnlyList<StepJson> Steps,
     DateTimeOffset? ResumeAt,
     // Addition: how many prospects are enrolled.
-    int Prospects)
+    int Prospects,
+    IReadOnlyList<string> AccountIds,
+    IReadOnlyDictionary<ActionType, PoolHealthJson> Pool,
+    bool Degraded)
 {
     public static CampaignJson From(CampaignView view) => new(
         view.Id,
@@ -96,8 +99,14 @@ public sealed record CampaignJson(
         new CountersJson(view.Counters.Sent, view.Counters.Accepted, view.Counters.Replied, view.Counters.Skipped, view.Counters.Failed),
         [.. view.Steps.Select(s => new StepJson(s.Action, s.Waiting, s.ResumeAt, s.DelayMinutes))],
         view.ResumeAt,
-        view.Prospects);
+        view.Prospects,
+        view.AccountIds,
+        view.Pool.ToDictionary(p => p.Key, p => new PoolHealthJson(p.Value.Available, p.Value.Total, p.Value.NextAt)),
+        view.Degraded);
 }
+
+/// <summary>One action type across a campaign's pool (API.md §3): accounts that can send it now, of how many, and when another can.</summary>
+public sealed record PoolHealthJson(int Available, int Total, DateTimeOffset? NextAt);
 
 public sealed record AddedJson(int Added, int Duplicates);
 
@@ -130,10 +139,11 @@ public sealed record ProspectJson(
     DateTimeOffset? ResumeAt,
     // Additions.
     string? ProfileUrl,
-    int Attempts)
+    int Attempts,
+    string? AccountId)
 {
     public static ProspectJson From(ProspectView p) =>
-        new(p.Id, p.Step, p.Action, p.Status, p.Reason == OrleansBreaker.Reason.None ? null : p.Reason, p.ResumeAt, p.ProfileUrl, p.Attempts);
+        new(p.Id, p.Step, p.Action, p.Status, p.Reason == OrleansBreaker.Reason.None ? null : p.Reason, p.ResumeAt, p.ProfileUrl, p.Attempts, p.AccountId);
 }
 
 public sealed record SafetyJson(

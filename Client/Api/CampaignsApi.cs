@@ -52,17 +52,21 @@ public static class CampaignsApi
             return error!;
         }
         // The account key is scoped by workspace, so an account of another workspace is simply not here.
-        if (!(await cluster.Account(ws, settings.AccountId).GetViewAsync()).Exists)
+        var field = settings.AccountIds is null ? "accountId" : "accountIds";
+        var views = await Fanout.SelectAsync(settings.Pool, id => cluster.Account(ws, id).GetViewAsync());
+        if (settings.Pool.Zip(views).Where(v => !v.Second.Exists).Select(v => v.First).ToList() is { Count: > 0 } missing)
         {
-            return Problems.BadRequest($"accountId '{settings.AccountId}' is not an account of this workspace; create it first (PUT /api/workspaces/{ws}/accounts/{settings.AccountId}).");
+            var names = string.Join(", ", missing.Take(5).Select(id => $"'{id}'")) + (missing.Count > 5 ? $" and {missing.Count - 5} more" : "");
+            return Problems.BadRequest($"{field} {names} {(missing.Count == 1 ? "is not an account" : "are not accounts")} of this workspace; create {(missing.Count == 1 ? "it" : "them")} first (PUT /api/workspaces/{ws}/accounts/{missing[0]}).");
         }
         return Results.Ok(CampaignJson.From(await cluster.Campaign(ws, campaignId).ConfigureAsync(settings)));
     }
 
     private static CampaignSettings? ReadCampaign(JsonElement root, out IResult? error)
     {
-        var body = new JsonBody.Reader(root, "").Only("accountId", "steps", "active");
-        var accountId = body.Id("accountId", required: true);
+        var body = new JsonBody.Reader(root, "").Only("accountId", "accountIds", "steps", "active");
+        var pool = ReadPool(body);
+        var accountId = pool is null ? body.Id("accountId", required: true) : null;
         var active = body.Bool("active") ?? true;
         var steps = new List<StepDefinition>();
         if (body.Array("steps", required: true) is { } array)
@@ -95,7 +99,49 @@ public static class CampaignsApi
             }
         }
         error = body.Ok ? null : Problems.BadRequest(body.Error!);
-        return body.Ok ? new CampaignSettings { AccountId = accountId!, Steps = steps, Active = active } : null;
+        return body.Ok ? new CampaignSettings { AccountId = accountId ?? pool![0], AccountIds = pool, Steps = steps, Active = active } : null;
+    }
+
+    /// <summary>A pool (<c>accountIds</c>, BRIEF §11): 1 to 50 distinct account ids; null when the body names one <c>accountId</c> instead.</summary>
+    private static List<string>? ReadPool(JsonBody.Reader body)
+    {
+        if (!body.Has("accountIds"))
+        {
+            return null;
+        }
+        if (body.Has("accountId"))
+        {
+            body.Fail("Give either accountId (one account) or accountIds (a pool), not both.");
+            return null;
+        }
+        if (body.Array("accountIds") is not { } array)
+        {
+            return null;
+        }
+        var count = array.GetArrayLength();
+        if (count is 0 or > CampaignSettings.MaxPool)
+        {
+            body.Fail($"accountIds must hold 1 to {CampaignSettings.MaxPool} accounts, got {count}.");
+            return null;
+        }
+        var pool = new List<string>(count);
+        var i = 0;
+        foreach (var element in array.EnumerateArray())
+        {
+            var name = $"accountIds[{i++}]";
+            if (element.ValueKind != JsonValueKind.String || element.GetString() is not { } id || !Ids.IsValid(id))
+            {
+                body.Fail($"{name} must be an account id matching [A-Za-z0-9_-]{{1,64}}, got {JsonBody.Describe(element)}.");
+                return null;
+            }
+            if (pool.Contains(id, StringComparer.Ordinal))
+            {
+                body.Fail($"{name} '{id}' is named twice; a pool names each account once.");
+                return null;
+            }
+            pool.Add(id);
+        }
+        return pool;
     }
 
     private static async Task<IResult> ListAsync(string ws, IClusterClient cluster)

@@ -73,7 +73,7 @@ public static class EventsApi
         {
             return CampaignsApi.CampaignNotFound(campaignId);
         }
-        return view.AccountId == evt.AccountId && await campaign.GetProspectAsync(evt.ProspectId!) is not null
+        return view.AccountIds.Contains(evt.AccountId) && await campaign.GetProspectAsync(evt.ProspectId!) is not null
             ? null
             : Problems.NotFound($"Prospect '{evt.ProspectId}' is not in campaign '{campaignId}' of account '{evt.AccountId}'.");
     }

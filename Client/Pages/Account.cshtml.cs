@@ -29,7 +29,7 @@ public sealed partial class AccountModel(ILogger<AccountModel> logger) : Workspa
         }
         // The views have the last word: a directory that missed a move (its call failed after the campaign
         // committed) may still name a campaign that left.
-        Campaigns = [.. views.Where(c => c.Exists && c.AccountId == id).OrderBy(c => c.Id, StringComparer.Ordinal)];
+        Campaigns = [.. views.Where(c => c.Exists && c.AccountIds.Contains(id)).OrderBy(c => c.Id, StringComparer.Ordinal)];
         return Page();
     }
 
@@ -44,7 +44,7 @@ public sealed partial class AccountModel(ILogger<AccountModel> logger) : Workspa
         try
         {
             await workspace.LearnCampaignAccountsAsync(
-                [.. unknown.Where(v => v.Exists && v.AccountId is { Length: > 0 }).Select(v => new CampaignAccounts(v.Id, [v.AccountId!]))]);
+                [.. unknown.Where(v => v.Exists && v.AccountIds.Count > 0).Select(v => new CampaignAccounts(v.Id, v.AccountIds))]);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

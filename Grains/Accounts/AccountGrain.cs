@@ -148,6 +148,78 @@ internal sealed partial class AccountGrain(
 
     public Task<AccountView> GetViewAsync() => Task.FromResult(BuildView());
 
+    /// <summary>
+    /// The checks after the breaker that refuse a send without calling LinkedIn, in the order dispatch runs
+    /// them: the action disabled, the cap, the warm-up's ramp, working hours, pacing. Null: it may go now.
+    /// </summary>
+    private (DispatchStatus Status, Reason Reason, DateTimeOffset? At)? LocalRefusal(ActionType action, DateTimeOffset now)
+    {
+        var limits = S.LimitsFor(action);
+        if (limits.Daily == 0 || limits.Weekly == 0)
+        {
+            return (DispatchStatus.Blocked, Reason.ActionDisabled, null);
+        }
+        var (today, thisWeek) = CapCounted(action, now);
+        if (CapWindows.BlockedUntil(limits, today, thisWeek, now, _zone) is { } capUntil)
+        {
+            return (DispatchStatus.Deferred, Reason.CapReached, capUntil);
+        }
+        if (S.WarmUp is { } warmUp && CapWindows.BlockedUntil(WarmUpRamp.Effective(limits, warmUp, now, _zone), today, thisWeek, now, _zone) is not null)
+        {
+            // Under the full caps but over today's ramp: tomorrow's ramp is higher (BRIEF §12).
+            return (DispatchStatus.Deferred, Reason.WarmUp, CapWindows.NextDayStart(now, _zone));
+        }
+        if (WorkingHoursCalendar.NextOpening(now, _zone, S.WorkingHours ?? options.Value.WorkingHours) is { } opens)
+        {
+            return (DispatchStatus.Deferred, Reason.OutsideWorkingHours, opens);
+        }
+        if (now < _nextSendAt)
+        {
+            return (DispatchStatus.Deferred, Reason.Pacing, _nextSendAt);
+        }
+        return null;
+    }
+
+    public Task<SeatView> GetSeatAsync(IReadOnlyList<ActionType> actions) => Task.FromResult(BuildSeat(actions));
+
+    public async Task<SeatView> WatchBreakerAsync(string campaignId, ActionType action)
+    {
+        if (S.Breaker(action).IsOpen && AddWaitingCampaign(action, campaignId))
+        {
+            await state.WriteStateAsync();
+        }
+        return BuildSeat([action]);
+    }
+
+    /// <summary>What dispatch would answer for each action now, short of the safety mode and the event log (BRIEF §11).</summary>
+    private SeatView BuildSeat(IReadOnlyList<ActionType> actions)
+    {
+        var now = time.GetUtcNow();
+        var seat = new Dictionary<ActionType, SeatAction>();
+        foreach (var action in actions.Distinct())
+        {
+            var limits = S.LimitsFor(action);
+            var (today, _) = CapCounted(action, now);
+            var daily = S.WarmUp is { } w ? WarmUpRamp.Effective(limits, w, now, _zone).Daily : limits.Daily;
+            var breaker = S.Breaker(action);
+            var (reason, at, trip) = (Reason.None, (DateTimeOffset?)null, (DateTimeOffset?)null);
+            if (!S.Exists || S.Status != AccountStatus.Connected)
+            {
+                reason = S.Status == AccountStatus.Restricted ? Reason.AccountRestricted : Reason.AccountDisconnected;
+            }
+            else if (Breaker.Decide(breaker) == BreakerDecision.Skip && !Breaker.ResumeDue(breaker, now))
+            {
+                (reason, at, trip) = (Breaker.SkipReason(action, breaker.Reason), breaker.ResumeAt, breaker.TrippedAt);
+            }
+            else if (LocalRefusal(action, now) is { } refusal)
+            {
+                (reason, at) = (refusal.Reason, refusal.At);
+            }
+            seat[action] = new SeatAction { Reason = reason, At = at, Today = today, DailyCap = daily, TripId = trip };
+        }
+        return new SeatView { AccountId = _accountId, Exists = S.Exists, Status = S.Status, Actions = seat };
+    }
+
     public async Task<DispatchResult> DispatchAsync(DispatchCommand command)
     {
         var result = await DispatchCoreAsync(command);
@@ -204,28 +276,9 @@ internal sealed partial class AccountGrain(
         {
             await LoadDeliveredAsync(CancellationToken.None);
         }
-        var limits = S.LimitsFor(command.Action);
-        if (limits.Daily == 0 || limits.Weekly == 0)
+        if (LocalRefusal(command.Action, now) is { } refusal)
         {
-            return Result(DispatchStatus.Blocked, Reason.ActionDisabled, now);
-        }
-        var (today, thisWeek) = CapCounted(command.Action, now);
-        if (CapWindows.BlockedUntil(limits, today, thisWeek, now, _zone) is { } capUntil)
-        {
-            return Result(DispatchStatus.Deferred, Reason.CapReached, now, capUntil);
-        }
-        if (S.WarmUp is { } warmUp && CapWindows.BlockedUntil(WarmUpRamp.Effective(limits, warmUp, now, _zone), today, thisWeek, now, _zone) is not null)
-        {
-            // Under the full caps but over today's ramp: tomorrow's ramp is higher (BRIEF §12).
-            return Result(DispatchStatus.Deferred, Reason.WarmUp, now, CapWindows.NextDayStart(now, _zone));
-        }
-        if (WorkingHoursCalendar.NextOpening(now, _zone, S.WorkingHours ?? options.Value.WorkingHours) is { } opens)
-        {
-            return Result(DispatchStatus.Deferred, Reason.OutsideWorkingHours, now, opens);
-        }
-        if (now < _nextSendAt)
-        {
-            return Result(DispatchStatus.Deferred, Reason.Pacing, now, _nextSendAt);
+            return Result(refusal.Status, refusal.Reason, now, refusal.At);
         }
         if (await FindLoggedOutcomeAsync(key) is { } recorded)
         {
@@ -280,6 +333,7 @@ internal sealed partial class AccountGrain(
             var o = options.Value;
             var jitter = o.MaxJitter > TimeSpan.Zero ? TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * o.MaxJitter.TotalMilliseconds) : TimeSpan.Zero;
             _nextSendAt = sentAt + o.MinInterval + jitter;
+            result = result with { NextSendAt = _nextSendAt };
         }
         return result;
     }

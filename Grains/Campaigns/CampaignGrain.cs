@@ -77,10 +77,18 @@ internal sealed partial class CampaignGrain(
         {
             throw new ArgumentException("Step delays must be zero or more minutes.", nameof(settings));
         }
+        var pool = settings.Pool;
+        if (pool.Count is 0 or > CampaignSettings.MaxPool)
+        {
+            throw new ArgumentException($"A campaign sends from 1 to {CampaignSettings.MaxPool} accounts, got {pool.Count}.", nameof(settings));
+        }
         await EnsureReadyAsync();
         var before = S.Steps.Count;
+        var removed = S.Accounts.Except(pool, StringComparer.Ordinal).ToList();
+        var added = S.Exists ? pool.Except(S.Accounts, StringComparer.Ordinal).ToList() : [];
         S.Exists = true;
-        S.AccountId = settings.AccountId;
+        S.AccountId = pool[0];
+        S.Pool = [.. pool];
         S.Steps = [.. settings.Steps];
         S.Active = settings.Active;
         await CommitAsync([], []);
@@ -90,10 +98,11 @@ internal sealed partial class CampaignGrain(
             await UpdateWhereAsync(new ProspectFilter { Steps = [.. Enumerable.Range(S.Steps.Count, before - S.Steps.Count)] },
                 p => ProspectMachine.StepsChanged(p, S.Steps.Count));
         }
+        await PoolChangedAsync(removed, added);
         // After the campaign's own state is committed, so the directory never names a campaign that is not
-        // stored. Every time, not only when the account changed: it writes only on a change, and a retried
+        // stored. Every time, not only when the accounts changed: it writes only on a change, and a retried
         // configuration mends a directory call that failed after the commit.
-        await GrainFactory.GetGrain<IWorkspaceGrain>(_workspaceId).SetCampaignAccountsAsync(_campaignId, [S.AccountId]);
+        await GrainFactory.GetGrain<IWorkspaceGrain>(_workspaceId).SetCampaignAccountsAsync(_campaignId, S.Accounts);
         _nextWake = null;
         await RescheduleAsync(afterRun: false);
         return await BuildViewAsync();
@@ -326,6 +335,7 @@ internal sealed partial class CampaignGrain(
             WorkspaceId = _workspaceId,
             Exists = S.Exists,
             AccountId = S.Exists ? S.AccountId : null,
+            AccountIds = S.Exists ? S.Accounts : [],
             Active = S.Active,
             Counters = S.Counters,
             Steps = steps,
@@ -348,6 +358,7 @@ internal sealed partial class CampaignGrain(
             ResumeAt = paused ? null : p.ResumeAt,
             ProfileUrl = p.ProfileUrl,
             Attempts = p.Attempts,
+            AccountId = p.AccountId,
         };
     }
 }

@@ -30,7 +30,27 @@ public sealed record CampaignState
     /// Counters and prospects never part ways, so a delivery is counted once.
     /// </summary>
     [Id(7)] public List<ProspectRecord> Pending { get; set; } = [];
+    /// <summary>
+    /// The accounts the campaign sends from (BRIEF §11), in the order configured; empty in states written
+    /// before pools, which send from <see cref="AccountId"/> alone. <see cref="AccountId"/> is always the first.
+    /// </summary>
+    [Id(8)] public List<string> Pool { get; set; } = [];
+    /// <summary>
+    /// Unbound prospects offered to a pool account by the run in flight, written before the offers go: if the
+    /// campaign dies before it records what the account answered, its next run offers each of them to the
+    /// same account again (which replays what it did), never to another seat. At most one batch.
+    /// </summary>
+    [Id(9)] public List<SeatOffer> Offers { get; set; } = [];
+    /// <summary>The action types the pool was last reported degraded for (one activity event per change).</summary>
+    [Id(10)] public HashSet<ActionType> Degraded { get; set; } = [];
+
+    /// <summary>The pool, for states of every age.</summary>
+    public IReadOnlyList<string> Accounts => Pool.Count > 0 ? Pool : AccountId.Length > 0 ? [AccountId] : [];
 }
+
+/// <summary>A prospect step offered to an account by a pool campaign's run in flight.</summary>
+[GenerateSerializer, Immutable, Alias("OrleansBreaker.SeatOffer")]
+public sealed record SeatOffer([property: Id(0)] string ProspectId, [property: Id(1)] int Step, [property: Id(2)] string AccountId);
 
 /// <summary>One prospect's position in the sequence. Immutable; <see cref="ProspectMachine"/> makes the next one.</summary>
 [GenerateSerializer, Immutable, Alias("OrleansBreaker.ProspectRecord")]

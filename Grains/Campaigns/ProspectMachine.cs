@@ -118,6 +118,23 @@ public static class ProspectMachine
         return p with { StepIndex = stepCount - 1, Status = ProspectStatus.Done, Reason = Reason.None, ResumeAt = null, WakeAt = null, Attempts = 0 };
     }
 
+    /// <summary>A prospect bound to an account that left the pool looks again this often (the pool's change wakes it sooner).</summary>
+    public static readonly TimeSpan PoolRecheck = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// The prospect's account left the campaign's pool (BRIEF §11): its conversation stays with that seat, so it
+    /// waits, typed, until the account is back. Done and final prospects keep what they are.
+    /// </summary>
+    public static ProspectRecord AccountRemoved(ProspectRecord p, DateTimeOffset now) =>
+        p.WakeAt is null || p.Status is ProspectStatus.Done ? p
+            : p with { Status = ProspectStatus.Waiting, Reason = Reason.AccountRemovedFromPool, ResumeAt = null, WakeAt = now + PoolRecheck };
+
+    /// <summary>The account came back to the pool: its prospects move again (each step's own checks still apply).</summary>
+    public static ProspectRecord AccountReturned(ProspectRecord p, DateTimeOffset now) =>
+        p.Status == ProspectStatus.Waiting && p.Reason == Reason.AccountRemovedFromPool
+            ? p with { Status = ProspectStatus.Due, Reason = Reason.None, ResumeAt = null, WakeAt = now }
+            : p;
+
     /// <summary>A breaker the prospect waits on cleared: it becomes due again (paced and capped as usual).</summary>
     public static ProspectRecord BreakerCleared(ProspectRecord p, DateTimeOffset now) =>
         p.Status == ProspectStatus.Waiting && p.Reason is Reason.InMailCreditsExhausted or Reason.ActionLimitReached
