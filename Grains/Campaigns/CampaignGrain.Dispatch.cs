@@ -13,22 +13,36 @@ internal sealed partial class CampaignGrain
         await EnsureReadyAsync();
         await FlushOutboxAsync();
         var now = time.GetUtcNow();
-        var due = await store.ReadDueAsync(_key, now, options.Value.BatchSize);
+        var pooled = S.Accounts.Count > 1;
+        if (pooled)
+        {
+            await ReadSeatsAsync(SeatRefresh, now);
+        }
+        // A pool's prospects bound to a seat that has just sent wait its interval, unwritten, without
+        // keeping the others from being read.
+        var due = await store.ReadDueAsync(_key, now, options.Value.BatchSize, pooled ? _seats.Paced(now) : null);
         if (due.Count == 0)
         {
             return 0;
         }
-
-        var account = GrainFactory.GetGrain<IAccountGrain>(GrainKeys.Scoped(_workspaceId, S.AccountId));
         var changes = new List<(ProspectRecord Before, ProspectRecord After)>(due.Count);
         var events = new List<EventRecord>();
-        foreach (var prospect in due)
+        var offers = await OfferAsync(due, now, changes, events);
+        // Accounts that answered "paced" in this run: their other prospects stay due, unwritten, for the next.
+        var paced = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (prospect, action, account, unbound) in offers)
         {
-            var action = S.Steps[prospect.StepIndex].Action;
+            if (paced.Contains(account) || (pooled && (unbound ? !_seats.CanSend(account, action, now) : _seats.IsOpen(account, action, now))))
+            {
+                // This run learned the account cannot take it (a prospect not bound yet goes elsewhere, a bound
+                // one gets its skip without asking): never offered, it stays due for the next run.
+                continue;
+            }
             DispatchResult result;
+            var unanswered = false;
             try
             {
-                result = await account.DispatchAsync(new DispatchCommand
+                result = await Account(account).DispatchAsync(new DispatchCommand
                 {
                     CampaignId = _campaignId, ProspectId = prospect.Id, Step = prospect.StepIndex, Action = action, ProfileUrl = prospect.ProfileUrl,
                 });
@@ -39,34 +53,61 @@ internal sealed partial class CampaignGrain
                 // (the account persists its intent before any send). Wait and look again.
                 LogDispatchFailed(_campaignId, prospect.Id, ex);
                 result = new DispatchResult { Status = DispatchStatus.Blocked, Reason = Reason.StorageUnavailable, At = now };
+                unanswered = true;
             }
+            _seats.Learn(account, action, result, now, planned: unbound && pooled);
             if (result.Status == DispatchStatus.Deferred && result.Reason == Reason.Pacing)
             {
                 // The account sends one action per interval: every prospect after this one would be paced too.
                 // None is written (each would be a row update per prospect per send); they stay due, in order,
                 // and the campaign waits until the account can send again.
-                _pacedUntil = result.ResumeAt;
-                break;
+                paced.Add(account);
+                if (!pooled)
+                {
+                    _pacedUntil = result.ResumeAt;
+                    break;
+                }
+                continue;
             }
-            changes.Add((prospect, Apply(prospect, action, result, now, events)));
-            if (result.Status == DispatchStatus.Blocked && result.Reason is Reason.StorageUnavailable or Reason.AccountDisconnected or Reason.AccountRestricted or Reason.SafetyMode)
+            if (unbound && pooled && SeatRefused(result))
+            {
+                // This seat cannot take it (the board now knows why): another seat takes it on the next run.
+                continue;
+            }
+            var next = Apply(prospect, action, result, now, events, account);
+            if (unbound && unanswered && pooled)
+            {
+                // Whether that account sent it is unknown to us: it stays with that seat, which alone can tell.
+                next = next with { AccountId = account };
+            }
+            changes.Add((prospect, next));
+            if (result.Status == DispatchStatus.Blocked && (result.Reason is Reason.StorageUnavailable or Reason.SafetyMode
+                || (!pooled && result.Reason is Reason.AccountDisconnected or Reason.AccountRestricted)))
             {
                 break; // the rest would meet the same wall; they stay due for the next run
             }
         }
+        S.Offers = [];
+        NoteHealth(now, events);
         await CommitAsync(changes, events);
         return due.Count;
     }
 
-    private ProspectRecord Apply(ProspectRecord prospect, ActionType action, DispatchResult result, DateTimeOffset now, List<EventRecord> events)
+    private IAccountGrain Account(string accountId) => GrainFactory.GetGrain<IAccountGrain>(GrainKeys.Scoped(_workspaceId, accountId));
+
+    private ProspectRecord Apply(ProspectRecord prospect, ActionType action, DispatchResult result, DateTimeOffset now, List<EventRecord> events, string account)
     {
         var (next, effect) = ProspectMachine.Apply(prospect, result, S.Steps, now);
         var c = S.Counters;
+        if (effect.CountSent || result.Status == DispatchStatus.Unknown)
+        {
+            // A conversation stays with the seat that started it (BRIEF §11): bound by the first delivery, or by
+            // a send whose outcome is unknown (only that seat can tell, and it is never re-sent anyway).
+            next = next.AccountId is null ? next with { AccountId = account } : next;
+        }
         if (effect.CountSent)
         {
             c = c with { Sent = c.Sent + 1 };
-            // A conversation stays with the seat that started it (BRIEF §11): bound by the first delivery.
-            next = next.AccountId is null ? next with { AccountId = S.AccountId } : next;
         }
         if (effect.CountFailed)
         {
@@ -76,7 +117,7 @@ internal sealed partial class CampaignGrain
         {
             c = c with { Skipped = c.Skipped + 1 };
             BreakerMetrics.Skip(result.Reason);
-            events.Add(NewEvent(EventKind.Skipped, action, prospect.Id, now) with
+            events.Add(NewEvent(EventKind.Skipped, action, prospect.Id, now, account) with
             {
                 // One skip per prospect step per trip, in the log too: a re-appended outbox stores it once.
                 Key = $"{_campaignId}/{prospect.Id}/{prospect.StepIndex}/skip/{result.TripId?.UtcTicks ?? 0}",

@@ -5,6 +5,9 @@ internal sealed partial class CampaignGrain
     [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {Campaign}: dispatch of {Prospect} failed before reaching LinkedIn; will retry")]
     private partial void LogDispatchFailed(string campaign, string prospect, Exception ex);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {Campaign}: pool account {Account} could not be read; the pool keeps what it knew of it")]
+    private partial void LogSeatUnreadable(string campaign, string account, Exception ex);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Campaign {Campaign}: {Count} prospects due again after the {Action} breaker cleared")]
     private partial void LogWoken(string campaign, int count, ActionType action);
 

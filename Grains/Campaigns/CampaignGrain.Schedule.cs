@@ -173,6 +173,7 @@ internal sealed partial class CampaignGrain
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        BreakerMetrics.PoolsHeld(S.Degraded, -1);
         if (_timer is not null && _nextWake is { } next)
         {
             // Leaving this silo with work due soon: the due index wakes the campaign elsewhere (if this write

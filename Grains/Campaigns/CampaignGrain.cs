@@ -52,6 +52,7 @@ internal sealed partial class CampaignGrain(
     {
         (_workspaceId, _campaignId) = GrainKeys.Split(this.GetPrimaryKeyString());
         _key = new CampaignKey(_workspaceId, _campaignId);
+        BreakerMetrics.PoolsHeld(S.Degraded, +1);
         if (S.Exists && options.Value.AutoDispatch)
         {
             try
@@ -187,22 +188,25 @@ internal sealed partial class CampaignGrain(
     /// </summary>
     private ProspectFilter? ToStoreFilter(ProspectQuery q)
     {
-        if (q.AccountId is not null && q.AccountId != S.AccountId)
+        // A single account's campaign: every prospect goes from it. A pool's: those bound to the account.
+        var single = S.Accounts.Count == 1;
+        if (q.AccountId is not null && !S.Accounts.Contains(q.AccountId, StringComparer.Ordinal) && single)
         {
             return null;
         }
+        var account = single ? null : q.AccountId;
         IReadOnlyCollection<Reason>? reasons = q.Reason is { } r ? [r] : null;
         if (S.Active)
         {
-            return new ProspectFilter { Status = q.Status, Reasons = reasons };
+            return new ProspectFilter { Status = q.Status, Reasons = reasons, AccountId = account };
         }
         var open = q.Status is null or ProspectStatus.Waiting && q.Reason is null or Reason.CampaignPaused;
         var closed = q.Status is not (ProspectStatus.Due or ProspectStatus.Waiting) && q.Reason is not Reason.CampaignPaused;
         return (open, closed) switch
         {
-            (true, true) => new ProspectFilter(),
-            (true, false) => new ProspectFilter { Open = true },
-            (false, true) => new ProspectFilter { Open = false, Status = q.Status, Reasons = reasons },
+            (true, true) => new ProspectFilter { AccountId = account },
+            (true, false) => new ProspectFilter { Open = true, AccountId = account },
+            (false, true) => new ProspectFilter { Open = false, Status = q.Status, Reasons = reasons, AccountId = account },
             _ => null,
         };
     }
@@ -253,7 +257,7 @@ internal sealed partial class CampaignGrain(
             S.Counters = counters;
             changed[o.ProspectId] = (c.Before ?? current, next);
             var action = S.Steps[Math.Min(current.StepIndex, S.Steps.Count - 1)].Action;
-            events.Add(NewEvent(o.Kind, action, o.ProspectId, o.At > now ? now : o.At) with { Key = $"{_campaignId}/{o.ProspectId}/{o.Kind}" });
+            events.Add(NewEvent(o.Kind, action, o.ProspectId, o.At > now ? now : o.At, current.AccountId) with { Key = $"{_campaignId}/{o.ProspectId}/{o.Kind}" });
         }
         if (changed.Count > 0)
         {
@@ -263,16 +267,20 @@ internal sealed partial class CampaignGrain(
 
     public async Task BreakerClearedAsync(string accountId, ActionType action)
     {
-        if (!S.Exists || accountId != S.AccountId)
+        if (!S.Exists || !S.Accounts.Contains(accountId, StringComparer.Ordinal))
         {
             return;
         }
         await EnsureReadyAsync();
+        _seats.Cleared(accountId, action);
         var steps = S.Steps.Select((s, i) => (s.Action, i)).Where(s => s.Action == action).Select(s => s.i).ToList();
         var now = time.GetUtcNow();
-        var woken = await UpdateWhereAsync(
-            new ProspectFilter { Status = ProspectStatus.Waiting, Reasons = [Reason.InMailCreditsExhausted, Reason.ActionLimitReached], Steps = steps },
-            p => ProspectMachine.BreakerCleared(p, now));
+        var waiting = new ProspectFilter { Status = ProspectStatus.Waiting, Reasons = [Reason.InMailCreditsExhausted, Reason.ActionLimitReached], Steps = steps };
+        // One account of a pool cleared: its own prospects, and those not bound yet (they wait on the whole pool).
+        var woken = S.Accounts.Count == 1
+            ? await UpdateWhereAsync(waiting, p => ProspectMachine.BreakerCleared(p, now))
+            : await UpdateWhereAsync(waiting with { AccountId = accountId }, p => ProspectMachine.BreakerCleared(p, now))
+                + await UpdateWhereAsync(waiting with { Bound = false }, p => ProspectMachine.BreakerCleared(p, now));
         if (woken > 0)
         {
             LogWoken(_campaignId, woken, action);
@@ -309,9 +317,9 @@ internal sealed partial class CampaignGrain(
         _earliestResume = null;
     }
 
-    private EventRecord NewEvent(EventKind kind, ActionType action, string prospectId, DateTimeOffset at) => new()
+    private EventRecord NewEvent(EventKind kind, ActionType action, string? prospectId, DateTimeOffset at, string? accountId = null) => new()
     {
-        At = at, Kind = kind, WorkspaceId = _workspaceId, CampaignId = _campaignId, AccountId = S.AccountId,
+        At = at, Kind = kind, WorkspaceId = _workspaceId, CampaignId = _campaignId, AccountId = accountId ?? S.AccountId,
         ProspectId = prospectId, Action = action, Text = ActivityText.For(kind, Reason.None, action),
     };
 
@@ -327,6 +335,7 @@ internal sealed partial class CampaignGrain(
                 _earliestResume = earliest;
             }
         }
+        var pool = await PoolHealthAsync();
         var steps = S.Steps.Select((s, i) => new StepView(s.Action, s.DelayMinutes, _stats.Count(i, ProspectStatus.Waiting),
             earliest is not null && earliest.TryGetValue(i, out var at) ? at : null)).ToList();
         return new CampaignView
@@ -336,6 +345,8 @@ internal sealed partial class CampaignGrain(
             Exists = S.Exists,
             AccountId = S.Exists ? S.AccountId : null,
             AccountIds = S.Exists ? S.Accounts : [],
+            Pool = pool,
+            Degraded = S.Accounts.Count > 1 && pool.Values.Any(h => h.Degraded),
             Active = S.Active,
             Counters = S.Counters,
             Steps = steps,

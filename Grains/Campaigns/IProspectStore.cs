@@ -19,6 +19,8 @@ public sealed record ProspectFilter
     public bool? Open { get; init; }
     /// <summary>Only prospects bound to this account (<see cref="ProspectRecord.AccountId"/>).</summary>
     public string? AccountId { get; init; }
+    /// <summary>True: only prospects bound to an account; false: only those not bound yet (null: either).</summary>
+    public bool? Bound { get; init; }
 }
 
 /// <summary>How many of a campaign's prospects stand on a step with a status.</summary>
@@ -51,8 +53,12 @@ public interface IProspectStore
 
     Task<ProspectRecord?> GetAsync(CampaignKey campaign, string prospectId, CancellationToken cancellationToken = default);
 
-    /// <summary>Open prospects with <see cref="ProspectRecord.WakeAt"/> at or before <paramref name="now"/>, earliest first (ties by id), at most <paramref name="limit"/>.</summary>
-    Task<IReadOnlyList<ProspectRecord>> ReadDueAsync(CampaignKey campaign, DateTimeOffset now, int limit, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Open prospects with <see cref="ProspectRecord.WakeAt"/> at or before <paramref name="now"/>, earliest first (ties by id), at most
+    /// <paramref name="limit"/>; none bound to one of <paramref name="skipAccounts"/> (a pool's accounts that cannot send before
+    /// later: their prospects stay due, unwritten, without keeping the others from being read).
+    /// </summary>
+    Task<IReadOnlyList<ProspectRecord>> ReadDueAsync(CampaignKey campaign, DateTimeOffset now, int limit, IReadOnlyCollection<string>? skipAccounts = null, CancellationToken cancellationToken = default);
 
     /// <summary>The earliest <see cref="ProspectRecord.WakeAt"/> of the campaign, or null when no prospect is open.</summary>
     Task<DateTimeOffset?> NextWakeAsync(CampaignKey campaign, CancellationToken cancellationToken = default);

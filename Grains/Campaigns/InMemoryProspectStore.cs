@@ -84,12 +84,13 @@ public sealed class InMemoryProspectStore : IProspectStore
         }
     }
 
-    public Task<IReadOnlyList<ProspectRecord>> ReadDueAsync(CampaignKey campaign, DateTimeOffset now, int limit, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<ProspectRecord>> ReadDueAsync(CampaignKey campaign, DateTimeOffset now, int limit, IReadOnlyCollection<string>? skipAccounts = null, CancellationToken cancellationToken = default)
     {
         var c = Of(campaign, create: false);
         lock (c.Gate)
         {
-            IReadOnlyList<ProspectRecord> due = [.. c.ByWake.TakeWhile(e => e.WakeAt <= now).Take(limit).Select(e => c.ById[e.Id])];
+            IReadOnlyList<ProspectRecord> due = [.. c.ByWake.TakeWhile(e => e.WakeAt <= now).Select(e => c.ById[e.Id])
+                .Where(p => skipAccounts is not { Count: > 0 } || p.AccountId is null || !skipAccounts.Contains(p.AccountId)).Take(limit)];
             return Task.FromResult(due);
         }
     }
@@ -140,7 +141,8 @@ public sealed class InMemoryProspectStore : IProspectStore
         && (f.Reasons is null || f.Reasons.Count == 0 || f.Reasons.Contains(p.Reason))
         && (f.Steps is null || f.Steps.Contains(p.StepIndex))
         && (f.Open is null || (p.WakeAt is not null) == f.Open)
-        && (f.AccountId is null || p.AccountId == f.AccountId);
+        && (f.AccountId is null || p.AccountId == f.AccountId)
+        && (f.Bound is null || (p.AccountId is not null) == f.Bound);
 
     public Task<IReadOnlyList<StepStatusCount>> CountAsync(CampaignKey campaign, CancellationToken cancellationToken = default)
     {

@@ -37,6 +37,10 @@ public sealed partial class PostgresProspectStore
             common.Append(" AND account_id = @account_id");
             p.Add(new NpgsqlParameter<string>("account_id", account));
         }
+        if (filter.Bound is { } bound)
+        {
+            common.Append(bound ? " AND account_id IS NOT NULL" : " AND account_id IS NULL");
+        }
 
         var askedReasons = filter.Reasons is { Count: > 0 } asked ? asked.Distinct().Order().ToList() : null;
         if (filter.Status is null && askedReasons is null)

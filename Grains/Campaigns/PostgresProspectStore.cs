@@ -91,6 +91,16 @@ public sealed partial class PostgresProspectStore(NpgsqlDataSource dataSource) :
         LIMIT @limit
         """;
 
+    // The same walk of the due index, passing over prospects bound to accounts that cannot send yet.
+    private const string ReadDueSkippingSql = $"""
+        SELECT {Columns} FROM breaker_prospects
+        WHERE workspace_id = @workspace_id AND campaign_id = @campaign_id
+          AND wake_at IS NOT NULL AND wake_at <= @now
+          AND (account_id IS NULL OR account_id <> ALL (@skip))
+        ORDER BY wake_at, prospect_id
+        LIMIT @limit
+        """;
+
     // The due index's first entry.
     private const string NextWakeSql = """
         SELECT wake_at FROM breaker_prospects
@@ -189,20 +199,25 @@ public sealed partial class PostgresProspectStore(NpgsqlDataSource dataSource) :
         return rows.Count == 0 ? null : rows[0];
     }
 
-    public async Task<IReadOnlyList<ProspectRecord>> ReadDueAsync(CampaignKey campaign, DateTimeOffset now, int limit, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<ProspectRecord>> ReadDueAsync(CampaignKey campaign, DateTimeOffset now, int limit, IReadOnlyCollection<string>? skipAccounts = null, CancellationToken cancellationToken = default)
     {
         if (limit <= 0)
         {
             return [];
         }
-        await using var command = ReadDueCommand(campaign, now, limit);
+        await using var command = ReadDueCommand(campaign, now, limit, skipAccounts);
         return await ReadRecordsAsync(command, cancellationToken);
     }
 
-    internal NpgsqlCommand ReadDueCommand(CampaignKey campaign, DateTimeOffset now, int limit)
+    internal NpgsqlCommand ReadDueCommand(CampaignKey campaign, DateTimeOffset now, int limit, IReadOnlyCollection<string>? skipAccounts = null)
     {
-        var command = _dataSource.CreateCommand(ReadDueSql);
+        var skip = skipAccounts is { Count: > 0 };
+        var command = _dataSource.CreateCommand(skip ? ReadDueSkippingSql : ReadDueSql);
         AddCampaign(command.Parameters, campaign);
+        if (skip)
+        {
+            command.Parameters.Add(new NpgsqlParameter<string[]>("skip", [.. skipAccounts!]));
+        }
         command.Parameters.Add(new NpgsqlParameter<DateTimeOffset>("now", AsStored(now)));
         command.Parameters.Add(new NpgsqlParameter<int>("limit", limit));
         return command;

@@ -135,6 +135,19 @@ public static class ProspectMachine
             ? p with { Status = ProspectStatus.Due, Reason = Reason.None, ResumeAt = null, WakeAt = now }
             : p;
 
+    /// <summary>What a prospect not bound yet waits on when no pool account could take it: another seat may.</summary>
+    public static readonly IReadOnlyCollection<Reason> SeatReasons =
+    [
+        Reason.InMailCreditsExhausted, Reason.ActionLimitReached, Reason.CapReached, Reason.WarmUp, Reason.OutsideWorkingHours,
+        Reason.AccountDisconnected, Reason.AccountRestricted, Reason.ActionDisabled,
+    ];
+
+    /// <summary>The pool gained accounts: a prospect not bound yet that waits on what the old seats could not do moves now.</summary>
+    public static ProspectRecord PoolGrew(ProspectRecord p, DateTimeOffset now) =>
+        p.AccountId is null && p.Status == ProspectStatus.Waiting && SeatReasons.Contains(p.Reason)
+            ? p with { Status = ProspectStatus.Due, Reason = Reason.None, ResumeAt = null, WakeAt = now }
+            : p;
+
     /// <summary>A breaker the prospect waits on cleared: it becomes due again (paced and capped as usual).</summary>
     public static ProspectRecord BreakerCleared(ProspectRecord p, DateTimeOffset now) =>
         p.Status == ProspectStatus.Waiting && p.Reason is Reason.InMailCreditsExhausted or Reason.ActionLimitReached

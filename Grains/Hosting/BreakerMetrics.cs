@@ -28,6 +28,12 @@ public static class BreakerMetrics
     /// <summary>Campaign runs that waited for a place because the silo's <see cref="Campaigns.CampaignRunGate"/> was full.</summary>
     public static readonly Counter<long> CampaignRunsWaited = Meter.CreateCounter<long>("breaker.campaign.runs.waited", description: "Campaign runs that waited because the silo's limit of concurrent runs was reached");
 
+    /// <summary>Campaign pools that turned degraded for an action type: at most half their accounts can send it (BRIEF §11).</summary>
+    public static readonly Counter<long> PoolDegradations = Meter.CreateCounter<long>("breaker.pool.degradations", description: "Campaign pools that became degraded, by action type");
+
+    /// <summary>Campaign pools degraded now for an action type, among the campaigns active on this silo.</summary>
+    public static readonly UpDownCounter<long> PoolsDegraded = Meter.CreateUpDownCounter<long>("breaker.pool.degraded", description: "Campaign pools degraded now (at most half their accounts can send an action), on this silo");
+
     public static readonly Counter<long> SafetyTrips = Meter.CreateCounter<long>("breaker.safety.trips", description: "Workspace safety-mode trips");
 
     public static readonly Counter<long> SafetyClears = Meter.CreateCounter<long>("breaker.safety.clears", description: "Workspace safety-mode clears");
@@ -45,6 +51,25 @@ public static class BreakerMetrics
         BreakerTrips.Add(1, new TagList { { "action", action.ToString() }, { "reason", reason.ToString() } });
 
     public static void Clear(ActionType action) => BreakerClears.Add(1, new TagList { { "action", action.ToString() } });
+
+    public static void PoolDegraded(ActionType action, bool degraded)
+    {
+        var tags = new TagList { { "action", action.ToString() } };
+        if (degraded)
+        {
+            PoolDegradations.Add(1, tags);
+        }
+        PoolsDegraded.Add(degraded ? 1 : -1, tags);
+    }
+
+    /// <summary>A campaign holding degraded pools comes to this silo (+1 each) or leaves it (-1 each).</summary>
+    public static void PoolsHeld(IEnumerable<ActionType> degraded, int delta)
+    {
+        foreach (var action in degraded)
+        {
+            PoolsDegraded.Add(delta, new TagList { { "action", action.ToString() } });
+        }
+    }
 
     public static void Skip(Reason reason) => Skips.Add(1, new TagList { { "reason", reason.ToString() } });
 }

@@ -146,6 +146,22 @@ public abstract class ProspectStoreContractTests
     }
 
     [Fact]
+    public async Task ReadDue_PassesOverProspectsOfSkippedAccounts_SoTheLimitHoldsTheOthers_AndUnboundOnesAlwaysCount()
+    {
+        // Ten due prospects of a paced seat first, then one of another seat and one not bound yet.
+        await Store.AddAsync(Campaign, [
+            .. Enumerable.Range(0, 10).Select(i => Open($"a{i}", T0.AddSeconds(-20 + i)) with { AccountId = "paced" }),
+            Open("b", T0.AddSeconds(-5)) with { AccountId = "free" },
+            Open("u", T0.AddSeconds(-4)),
+        ]);
+
+        Assert.Equal(["a0", "a1", "a2"], (await Store.ReadDueAsync(Campaign, T0, 3)).Select(p => p.Id));
+        Assert.Equal(["b", "u"], (await Store.ReadDueAsync(Campaign, T0, 3, ["paced"])).Select(p => p.Id));
+        Assert.Equal(["u"], (await Store.ReadDueAsync(Campaign, T0, 3, ["paced", "free"])).Select(p => p.Id));
+        Assert.Equal(3, (await Store.ReadDueAsync(Campaign, T0, 3, [])).Count);
+    }
+
+    [Fact]
     public async Task ReadDue_FollowsUpdates_AClosedProspectLeaves_AMovedOneMoves()
     {
         await Store.AddAsync(Campaign, [Open("p1", T0), Open("p2", T0.AddSeconds(1)), Open("p3", T0.AddSeconds(2))]);
@@ -294,6 +310,9 @@ public abstract class ProspectStoreContractTests
         ["open"] = new ProspectFilter { Open = true },
         ["closed"] = new ProspectFilter { Open = false },
         ["account acc-1"] = new ProspectFilter { AccountId = "acc-1" },
+        ["not bound yet"] = new ProspectFilter { Bound = false },
+        ["bound"] = new ProspectFilter { Bound = true },
+        ["not bound yet, waiting for InMail on step 1"] = new ProspectFilter { Bound = false, Status = ProspectStatus.Waiting, Reasons = [Reason.InMailCreditsExhausted, Reason.CapReached], Steps = [1] },
         ["status Waiting, reason CapReached"] = new ProspectFilter { Status = ProspectStatus.Waiting, Reasons = [Reason.CapReached] },
         ["status Waiting, reasons InMail or CapReached"] = new ProspectFilter { Status = ProspectStatus.Waiting, Reasons = [Reason.InMailCreditsExhausted, Reason.CapReached] },
         ["status Failed, reason None"] = new ProspectFilter { Status = ProspectStatus.Failed, Reasons = [Reason.None] },
@@ -600,7 +619,8 @@ public abstract class ProspectStoreContractTests
         && (f.Reasons is not { Count: > 0 } reasons || reasons.Contains(p.Reason))
         && (f.Steps is not { } steps || steps.Contains(p.StepIndex))
         && (f.Open is not { } open || (p.WakeAt is not null) == open)
-        && (f.AccountId is not { } account || p.AccountId == account);
+        && (f.AccountId is not { } account || p.AccountId == account)
+        && (f.Bound is not { } bound || (p.AccountId is not null) == bound);
 
     private async Task<List<ProspectRecord>> PageAllAsync(ProspectFilter filter, int pageSize)
     {

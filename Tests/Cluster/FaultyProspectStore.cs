@@ -37,8 +37,8 @@ public sealed class FaultyProspectStore(IProspectStore inner) : IProspectStore
     public Task<ProspectRecord?> GetAsync(CampaignKey campaign, string prospectId, CancellationToken cancellationToken = default) =>
         inner.GetAsync(campaign, prospectId, cancellationToken);
 
-    public Task<IReadOnlyList<ProspectRecord>> ReadDueAsync(CampaignKey campaign, DateTimeOffset now, int limit, CancellationToken cancellationToken = default) =>
-        inner.ReadDueAsync(campaign, now, limit, cancellationToken);
+    public Task<IReadOnlyList<ProspectRecord>> ReadDueAsync(CampaignKey campaign, DateTimeOffset now, int limit, IReadOnlyCollection<string>? skipAccounts = null, CancellationToken cancellationToken = default) =>
+        inner.ReadDueAsync(campaign, now, limit, skipAccounts, cancellationToken);
 
     public Task<DateTimeOffset?> NextWakeAsync(CampaignKey campaign, CancellationToken cancellationToken = default) =>
         inner.NextWakeAsync(campaign, cancellationToken);

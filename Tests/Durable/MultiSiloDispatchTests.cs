@@ -83,6 +83,75 @@ public sealed class MultiSiloDispatchTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task APoolOf50AccountsSharedByThreeCampaigns_OnThreeSilos_SendsEachProspectOnce_FromOneSeat_WithEveryCapExact()
+    {
+        var pool = Enumerable.Range(1, 50).Select(i => $"s{i:D2}-" + Guid.NewGuid().ToString("N")[..6]).ToList();
+        foreach (var accountId in pool)
+        {
+            DurableSiloConfigurator.LinkedIn.Configure(accountId, new SimulatedAccountSettings());
+            await _cluster.GrainFactory.GetGrain<IAccountGrain>(GrainKeys.Scoped(_ws, accountId)).ConfigureAsync(new AccountSettings
+            {
+                Limits = new Dictionary<ActionType, CapLimits> { [ActionType.Invite] = new(DailyInvites, 100) },
+            });
+        }
+        var campaigns = new[] { "pool-a", "pool-b", "pool-c" };
+        foreach (var id in campaigns)
+        {
+            var campaign = _cluster.GrainFactory.GetGrain<ICampaignGrain>(GrainKeys.Scoped(_ws, id));
+            await campaign.ConfigureAsync(new CampaignSettings { AccountIds = pool, Steps = [new StepDefinition(ActionType.Invite)] });
+            await campaign.AddProspectsAsync([.. Enumerable.Range(1, 100).Select(i => new ProspectInput($"p{i:D3}", null))]);
+        }
+        var capacity = pool.Count * DailyInvites; // 200 of the 300 prospects can go today
+
+        for (var second = 0; second < 40 && pool.Sum(Delivered) < capacity; second++)
+        {
+            await DurableCluster.AdvanceAsync(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        }
+        Assert.True(await DurableCluster.EventuallyAsync(() => Task.FromResult(pool.Sum(Delivered) == capacity), TimeSpan.FromSeconds(30)),
+            $"{pool.Sum(Delivered)} of {capacity} delivered");
+        // Every seat is full for today: the rest learn so from the seats and wait, typed; nothing more goes out.
+        for (var second = 0; second < 60 && await AnyDueAsync(campaigns); second++)
+        {
+            await DurableCluster.AdvanceAsync(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        }
+
+        Assert.All(pool, a => Assert.Equal((DailyInvites, 0), (Delivered(a), DurableSiloConfigurator.LinkedIn.View(a).DuplicateKeys)));
+        var done = 0;
+        foreach (var id in campaigns)
+        {
+            var campaign = _cluster.GrainFactory.GetGrain<ICampaignGrain>(GrainKeys.Scoped(_ws, id));
+            var sent = (await campaign.ListProspectsAsync(new ProspectQuery { Status = ProspectStatus.Done, Limit = 500 })).Items;
+            Assert.All(sent, p => Assert.Contains(p.AccountId, pool));
+            done += sent.Count;
+            Assert.Equal(sent.Count, (await campaign.GetViewAsync()).Counters.Sent);
+            var waiting = (await campaign.ListProspectsAsync(new ProspectQuery { Status = ProspectStatus.Waiting, Limit = 500 })).Items;
+            Assert.All(waiting, p => Assert.Equal((Reason.CapReached, (string?)null), (p.Reason, p.AccountId)));
+            Assert.Equal(100, sent.Count + waiting.Count);
+        }
+        // Every delivery is one prospect's step, sent from one seat: no key went out from two accounts.
+        Assert.Equal(capacity, done);
+        await using var dataSource = NpgsqlDataSource.Create(_connectionString);
+        await using var twice = dataSource.CreateCommand("SELECT count(*) FROM (SELECT key FROM breaker_events WHERE workspace_id = $1 AND kind = 'Sent' GROUP BY key HAVING count(*) > 1) d");
+        twice.Parameters.AddWithValue(_ws);
+        Assert.Equal(0L, (long)(await twice.ExecuteScalarAsync())!);
+    }
+
+    private async Task<bool> AnyDueAsync(IEnumerable<string> campaigns)
+    {
+        foreach (var id in campaigns)
+        {
+            var page = await _cluster.GrainFactory.GetGrain<ICampaignGrain>(GrainKeys.Scoped(_ws, id)).ListProspectsAsync(new ProspectQuery { Status = ProspectStatus.Due, Limit = 1 });
+            if (page.Items.Count > 0)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static int Delivered(string accountId) => DurableSiloConfigurator.LinkedIn.View(accountId).Delivered.GetValueOrDefault(ActionType.Invite);
+
+    [Fact]
     public async Task SafetyModeTrip_StopsEveryAccountOfTheWorkspace_OnEverySilo_WithinASecond()
     {
         var grains = _cluster.GrainFactory;

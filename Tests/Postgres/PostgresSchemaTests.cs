@@ -135,20 +135,22 @@ public sealed class PostgresSchemaTests
         await PostgresSchema.EnsureCurrentAsync(ds, CancellationToken.None);
     }
 
-    [Fact]
-    public async Task Migration004_OnAVersion3Database_RaisesTheVersion_KeepsTheSiloRunning_AndAppliedAgainChangesNothing()
+    [Theory]
+    [InlineData("004_warmup_reason.sql", 3)]
+    [InlineData("005_pool_reason.sql", 4)]
+    public async Task AViewMigration_OnTheDatabaseBeforeIt_RaisesTheVersion_KeepsTheSiloRunning_AndAppliedAgainChangesNothing(string fileName, int before)
     {
-        var (server, database, ds) = await DatabaseAtVersionAsync("v3", 3);
+        var (server, database, ds) = await DatabaseAtVersionAsync($"v{before}", before);
         await using var _ = ds;
-        await PostgresSchema.EnsureCurrentAsync(ds, CancellationToken.None); // a silo of this build runs on 3
-        var file = PostgresServer.SchemaFiles.Single(f => Path.GetFileName(f) == "004_warmup_reason.sql");
+        await PostgresSchema.EnsureCurrentAsync(ds, CancellationToken.None); // a silo of this build runs on it already
+        var file = PostgresServer.SchemaFiles.Single(f => Path.GetFileName(f) == fileName);
 
         await server.ApplySchemaFileAsync(database, file);
         var once = await DescribeAsync(ds);
         await server.ApplySchemaFileAsync(database, file);
 
         Assert.Equal(once, await DescribeAsync(ds));
-        Assert.Equal(4, await ScalarAsync<int>(ds, "SELECT max(version) FROM breaker_schema_version"));
+        Assert.Equal(before + 1, await ScalarAsync<int>(ds, "SELECT max(version) FROM breaker_schema_version"));
         await PostgresSchema.EnsureCurrentAsync(ds, CancellationToken.None);
     }
 
