@@ -49,7 +49,7 @@ public static class WorkspaceReport
         foreach (var id in directory.Campaigns)
         {
             var c = await grains.GetGrain<ICampaignGrain>(GrainKeys.Scoped(workspace, id)).GetViewAsync();
-            Console.WriteLine($"  campaign {id} on {c.AccountId}: sent {c.Counters.Sent}, skipped {c.Counters.Skipped}, failed {c.Counters.Failed}, resumes {c.ResumeAt:u}");
+            Console.WriteLine($"  campaign {id} on {string.Join("+", c.AccountIds)}: sent {c.Counters.Sent}, skipped {c.Counters.Skipped}, failed {c.Counters.Failed}, resumes {c.ResumeAt:u}");
         }
         await host.StopAsync();
         return 0;

@@ -30,6 +30,7 @@ internal sealed partial class CampaignGrain
         var offers = await OfferAsync(due, now, changes, events);
         // Accounts that answered "paced" in this run: their other prospects stay due, unwritten, for the next.
         var paced = new HashSet<string>(StringComparer.Ordinal);
+        var answered = false;
         foreach (var (prospect, action, account, unbound) in offers)
         {
             if (paced.Contains(account) || (pooled && (unbound ? !_seats.CanSend(account, action, now) : _seats.IsOpen(account, action, now))))
@@ -69,6 +70,7 @@ internal sealed partial class CampaignGrain
                 }
                 continue;
             }
+            answered = true;
             if (unbound && pooled && SeatRefused(result))
             {
                 // This seat cannot take it (the board now knows why): another seat takes it on the next run.
@@ -86,6 +88,12 @@ internal sealed partial class CampaignGrain
             {
                 break; // the rest would meet the same wall; they stay due for the next run
             }
+        }
+        if (pooled && paced.Count > 0 && !answered)
+        {
+            // Every account asked is between two sends: come back when the first of them can send again, as a
+            // single account's campaign does, so a pool is not always late for seats it shares with others.
+            _pacedUntil = _seats.PacedUntil(paced);
         }
         S.Offers = [];
         NoteHealth(now, events);

@@ -129,6 +129,10 @@ public sealed class SeatBoard
     /// <summary>Accounts that cannot send anything before later (their interval since the last send has not passed).</summary>
     public IReadOnlyList<string> Paced(DateTimeOffset now) => [.. _order.Where(a => _seats[a].PacedUntil > now)];
 
+    /// <summary>The earliest time one of <paramref name="accounts"/> can send again after its interval, if the board knows one.</summary>
+    public DateTimeOffset? PacedUntil(IEnumerable<string> accounts) =>
+        accounts.Select(a => _seats.TryGetValue(a, out var seat) ? seat.PacedUntil : null).Where(t => t is not null).Min();
+
     /// <summary>The action is open to the account, pacing aside (the health of a pool does not flicker with each send).</summary>
     private bool Able(string account, ActionType action, DateTimeOffset now) =>
         !_seats.TryGetValue(account, out var seat) || !seat.Actions.TryGetValue(action, out var a) || Available(a, now);

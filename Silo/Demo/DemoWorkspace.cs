@@ -65,13 +65,18 @@ internal sealed partial class DemoWorkspace(
         await Campaign("alice-inmail", "alice", [new(ActionType.ViewProfile), new(ActionType.InMail)], "lead", 12);
         await Campaign("alice-invites", "alice", [new(ActionType.Invite)], "founder", 15);
         await Campaign("bob-sequence", "bob", [new(ActionType.ViewProfile), new(ActionType.Invite), new(ActionType.Message)], "cto", 8);
+        // A pool (BRIEF §11): once alice's InMail trips, this campaign's InMails go from bob.
+        await Campaign("team-inmail", ["alice", "bob"], [new(ActionType.InMail)], "vp", 10);
         LogSeeded(WorkspaceId);
     }
 
-    private async Task Campaign(string id, string accountId, StepDefinition[] steps, string prefix, int prospects)
+    private Task Campaign(string id, string accountId, StepDefinition[] steps, string prefix, int prospects) =>
+        Campaign(id, [accountId], steps, prefix, prospects);
+
+    private async Task Campaign(string id, string[] pool, StepDefinition[] steps, string prefix, int prospects)
     {
         var campaign = grains.GetGrain<ICampaignGrain>(GrainKeys.Scoped(WorkspaceId, id));
-        await campaign.ConfigureAsync(new CampaignSettings { AccountId = accountId, Steps = steps });
+        await campaign.ConfigureAsync(new CampaignSettings { AccountIds = pool, Steps = steps });
         await campaign.AddProspectsAsync([.. Enumerable.Range(1, prospects)
             .Select(i => new ProspectInput($"{prefix}-{i:00}", $"https://www.linkedin.com/in/{prefix}-{i:00}"))]);
     }
@@ -90,20 +95,20 @@ internal sealed partial class DemoWorkspace(
         foreach (var id in directory.Campaigns)
         {
             var c = await grains.GetGrain<ICampaignGrain>(GrainKeys.Scoped(WorkspaceId, id)).GetViewAsync();
-            LogCampaign(id, c.Counters.Sent, c.Counters.Skipped, c.Counters.Failed, c.Steps.Sum(s => s.Waiting), c.ResumeAt);
+            LogCampaign(id, string.Join("+", c.AccountIds), c.Counters.Sent, c.Counters.Skipped, c.Counters.Failed, c.Steps.Sum(s => s.Waiting), c.ResumeAt);
         }
     }
 
     private IAccountGrain Account(string id) => grains.GetGrain<IAccountGrain>(GrainKeys.Scoped(WorkspaceId, id));
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Demo workspace '{Workspace}' seeded: accounts alice (3 InMail credits left) and bob; 3 campaigns dispatching")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Demo workspace '{Workspace}' seeded: accounts alice (3 InMail credits left) and bob; 4 campaigns dispatching, team-inmail from the pool alice+bob")]
     private partial void LogSeeded(string workspace);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "[report] account {Account} {Status}: sent today {Usage}; breakers: {Breakers}")]
     private partial void LogAccount(string account, AccountStatus status, string usage, string breakers);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "[report] campaign {Campaign}: sent {Sent}, skipped {Skipped}, failed {Failed}, waiting {Waiting}, resumes {ResumeAt:u}")]
-    private partial void LogCampaign(string campaign, int sent, int skipped, int failed, int waiting, DateTimeOffset? resumeAt);
+    [LoggerMessage(Level = LogLevel.Information, Message = "[report] campaign {Campaign} on {Accounts}: sent {Sent}, skipped {Skipped}, failed {Failed}, waiting {Waiting}, resumes {ResumeAt:u}")]
+    private partial void LogCampaign(string campaign, string accounts, int sent, int skipped, int failed, int waiting, DateTimeOffset? resumeAt);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The demo workspace stopped")]
     private partial void LogDemoFailed(Exception ex);

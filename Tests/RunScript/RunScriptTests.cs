@@ -106,6 +106,7 @@ public sealed class RunScriptTests(ITestOutputHelper output) : IDisposable
             watcher.AssertNeverSaw(_adminKey);
             using var admin = new Api(_adminKey);
             (key, _) = await DispatchOneAsync(admin, "rs-durable", "rs-pg-a1");
+            await PoolMovesInMailToASeatWithCreditsAsync(admin, key, "rs-durable");
             // Killed hard, as a closed terminal or an OOM kill would: PostgreSQL of .data/pg stays behind.
             await first.KillHardAsync();
             first.KeepPostgres = true;
@@ -278,6 +279,37 @@ public sealed class RunScriptTests(ITestOutputHelper output) : IDisposable
         await AddProspectsAsync(api, ws, "c1", 1);
         await Eventually.TrueAsync(async () => await admin.DeliveredAsync(account) >= 1, DeliveryTimeout, () => "no action delivered at the simulator");
         return (key, "c1");
+    }
+
+    /// <summary>
+    /// BRIEF §11 as a user meets it, through the REST API and the simulator's control API: a campaign over a
+    /// pool of two seats, one with a single InMail credit; its InMails move to the other seat once it trips.
+    /// </summary>
+    private static async Task PoolMovesInMailToASeatWithCreditsAsync(Api admin, string key, string ws)
+    {
+        using var api = new Api(key);
+        await admin.SimAsync(HttpMethod.Put, "/sim/accounts/rs-pool-dry", """{"inMailCredits":1}""");
+        await admin.SimAsync(HttpMethod.Put, "/sim/accounts/rs-pool-full", """{"inMailCredits":20}""");
+        foreach (var account in new[] { "rs-pool-dry", "rs-pool-full" })
+        {
+            await api.OkAsync(HttpMethod.Put, $"/api/workspaces/{ws}/accounts/{account}", """{"timeZone":"UTC"}""");
+        }
+        var created = await api.OkAsync(HttpMethod.Put, $"/api/workspaces/{ws}/campaigns/pool",
+            """{"accountIds":["rs-pool-dry","rs-pool-full"],"steps":[{"action":"InMail"}]}""");
+        Assert.Equal(["rs-pool-dry", "rs-pool-full"], created["accountIds"]!.AsArray().Select(a => a!.GetValue<string>()));
+        await AddProspectsAsync(api, ws, "pool", 6);
+
+        await Eventually.TrueAsync(async () => await admin.DeliveredAsync("rs-pool-dry") + await admin.DeliveredAsync("rs-pool-full") == 6,
+            DeliveryTimeout, () => "the pool did not deliver its six InMails");
+        Assert.Equal((1, 5), (await admin.DeliveredAsync("rs-pool-dry"), await admin.DeliveredAsync("rs-pool-full")));
+        Assert.Equal(0, await admin.DuplicateKeysAsync("rs-pool-dry") + await admin.DuplicateKeysAsync("rs-pool-full"));
+        var view = await api.OkAsync(HttpMethod.Get, $"/api/workspaces/{ws}/campaigns/pool");
+        Assert.Equal(1, view["pool"]!["InMail"]!["available"]!.GetValue<int>());
+        Assert.Equal(2, view["pool"]!["InMail"]!["total"]!.GetValue<int>());
+        Assert.True(view["degraded"]!.GetValue<bool>());
+        Assert.Equal(0, view["counters"]!["skipped"]!.GetValue<int>());
+        var prospects = await api.OkAsync(HttpMethod.Get, $"/api/workspaces/{ws}/campaigns/pool/prospects?accountId=rs-pool-full");
+        Assert.Equal(5, prospects["items"]!.AsArray().Count);
     }
 
     private static async Task<DateTimeOffset> FirstActivityAsync(Api api, string ws, string campaign, string action)
