@@ -180,6 +180,9 @@ internal sealed partial class AccountGrain(
         return null;
     }
 
+    /// <summary>Why an account that is not connected sends nothing.</summary>
+    private Reason StatusReason => S.Status == AccountStatus.Restricted ? Reason.AccountRestricted : Reason.AccountDisconnected;
+
     public Task<SeatView> GetSeatAsync(IReadOnlyList<ActionType> actions) => Task.FromResult(BuildSeat(actions));
 
     public async Task<SeatView> WatchBreakerAsync(string campaignId, ActionType action)
@@ -200,12 +203,12 @@ internal sealed partial class AccountGrain(
         {
             var limits = S.LimitsFor(action);
             var (today, _) = CapCounted(action, now);
-            var daily = S.WarmUp is { } w ? WarmUpRamp.Effective(limits, w, now, _zone).Daily : limits.Daily;
+            var daily = WarmUpRamp.Effective(limits, S.WarmUp, now, _zone).Daily;
             var breaker = S.Breaker(action);
             var (reason, at, trip) = (Reason.None, (DateTimeOffset?)null, (DateTimeOffset?)null);
             if (!S.Exists || S.Status != AccountStatus.Connected)
             {
-                reason = S.Status == AccountStatus.Restricted ? Reason.AccountRestricted : Reason.AccountDisconnected;
+                reason = StatusReason;
             }
             else if (Breaker.Decide(breaker) == BreakerDecision.Skip && !Breaker.ResumeDue(breaker, now))
             {
@@ -248,7 +251,7 @@ internal sealed partial class AccountGrain(
         }
         if (S.Status != AccountStatus.Connected)
         {
-            return Result(DispatchStatus.Blocked, S.Status == AccountStatus.Restricted ? Reason.AccountRestricted : Reason.AccountDisconnected, now);
+            return Result(DispatchStatus.Blocked, StatusReason, now);
         }
 
         var workspaceSafety = await safety.GetAsync(_workspaceId);

@@ -37,8 +37,6 @@ public sealed class SeatBoard
         }
     }
 
-    public IReadOnlyList<string> Accounts => _order;
-
     /// <summary>Accounts whose view is older than <paramref name="maxAge"/> (or never read).</summary>
     public IReadOnlyList<string> Stale(DateTimeOffset now, TimeSpan maxAge) =>
         [.. _order.Where(a => _seats[a].ReadAt is not { } at || now - at >= maxAge)];

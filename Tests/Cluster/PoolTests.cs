@@ -194,6 +194,36 @@ public sealed class PoolTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task APoolIsMarkedDegradedOnceWhenAtMostHalfCanSend_AndRecoveredOnceWhenMoreThanHalfCanAgain()
+    {
+        foreach (var seat in new[] { "a", "b", "c" })
+        {
+            await CreateAccountAsync(seat, inMailCredits: 1);
+        }
+        var campaign = await CreateCampaignAsync("health", ["a", "b", "c"], [new(ActionType.InMail)], 8);
+        await Scenario.DrainAsync(campaign);
+        Assert.True((await campaign.GetViewAsync()).Degraded);
+
+        // Later, two seats get credits and report a successful InMail: their breakers clear, 2 of 3 can send.
+        await Scenario.AdvanceAsync(TimeSpan.FromMinutes(5));
+        foreach (var seat in new[] { "b", "c" })
+        {
+            TestWorld.LinkedIn.Configure(Seat(seat), new SimulatedAccountSettings { InMailCredits = 10 });
+            await Account(seat).RecordExternalEventAsync(new ExternalEvent { Action = ActionType.InMail, Kind = EventKind.Sent, At = TestWorld.Time.GetUtcNow() });
+        }
+        await Scenario.AdvanceAsync(TimeSpan.FromMinutes(1));
+        await Scenario.DrainAsync(campaign);
+
+        var view = await campaign.GetViewAsync();
+        Assert.Equal((8, 2, 3), (view.Counters.Sent, view.Pool[ActionType.InMail].Available, view.Pool[ActionType.InMail].Total));
+        Assert.False(view.Degraded);
+        var marks = (await campaign.GetActivityAsync(new ActivityQuery { Limit = 100 })).Items
+            .Where(e => e.Kind is EventKind.PoolDegraded or EventKind.PoolRecovered).ToList();
+        Assert.Equal([EventKind.PoolRecovered, EventKind.PoolDegraded], marks.Select(e => e.Kind)); // newest first
+        Assert.Equal("Pool recovered: 2 of 3 accounts can send InMail", marks[0].Text);
+    }
+
+    [Fact]
     public async Task BoundInMailProspects_WaitForTheirTrippedSeat_WhileUnboundOnesAreSentByTheOthers()
     {
         await CreateAccountAsync("a", inMailCredits: 3);
