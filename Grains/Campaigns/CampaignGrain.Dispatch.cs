@@ -19,21 +19,64 @@ internal sealed partial class CampaignGrain
             await ReadSeatsAsync(SeatRefresh, now);
         }
         // A pool's prospects bound to a seat that has just sent wait its interval, unwritten, without
-        // keeping the others from being read.
-        var due = await store.ReadDueAsync(_key, now, options.Value.BatchSize, pooled ? _seats.Paced(now) : null);
+        // keeping the others from being read. Each seat that may send takes up to a batch per run, as a
+        // single account's campaign does.
+        var skip = pooled ? _seats.Paced(now) : null;
+        var batch = options.Value.BatchSize;
+        if (pooled)
+        {
+            batch = Math.Min(MaxRunBatch, batch * Math.Max(1, S.Accounts.Count - skip!.Count));
+        }
+        var due = await store.ReadDueAsync(_key, now, batch, skip);
         if (due.Count == 0)
         {
             return 0;
         }
-        var changes = new List<(ProspectRecord Before, ProspectRecord After)>(due.Count);
-        var events = new List<EventRecord>();
-        var offers = await OfferAsync(due, now, changes, events);
-        // Accounts that answered "paced" in this run: their other prospects stay due, unwritten, for the next.
-        var paced = new HashSet<string>(StringComparer.Ordinal);
-        var answered = false;
+        var run = new Run(pooled, now);
+        var offers = await OfferAsync(due, now, run.Changes, run.Events);
+        // Each seat sends its offers in order, one after another (its pacing and caps are its own); different
+        // seats send at the same time. A single-account campaign is one seat: exactly the order of before.
+        await Task.WhenAll(offers.GroupBy(o => o.Account, StringComparer.Ordinal).Select(seat => SendAsync(seat, run)));
+        if (pooled && run.Paced.Count > 0 && !run.Answered)
+        {
+            // Every account asked is between two sends: come back when the first of them can send again, as a
+            // single account's campaign does, so a pool is not always late for seats it shares with others.
+            _pacedUntil = _seats.PacedUntil(run.Paced);
+        }
+        S.Offers = [];
+        NoteHealth(now, run.Events);
+        await CommitAsync(run.Changes, run.Events);
+        return due.Count;
+    }
+
+    /// <summary>At most this many prospects are read by one run of a pool, whatever its size.</summary>
+    internal const int MaxRunBatch = 500;
+
+    /// <summary>What one run has learned so far; its seats' sends add to it on the activation's one thread.</summary>
+    private sealed class Run(bool pooled, DateTimeOffset now)
+    {
+        public bool Pooled { get; } = pooled;
+        public DateTimeOffset Now { get; } = now;
+        public List<(ProspectRecord Before, ProspectRecord After)> Changes { get; } = [];
+        public List<EventRecord> Events { get; } = [];
+        /// <summary>Accounts that answered "paced" in this run: their other prospects stay due, unwritten, for the next.</summary>
+        public HashSet<string> Paced { get; } = new(StringComparer.Ordinal);
+        public bool Answered { get; set; }
+        /// <summary>A wall every seat would meet (storage, safety mode): nothing more goes in this run.</summary>
+        public bool Stopped { get; set; }
+    }
+
+    /// <summary>Sends one seat's offers of a run, in order, until it is paced or meets a wall.</summary>
+    private async Task SendAsync(IEnumerable<Offer> offers, Run run)
+    {
+        var (pooled, now) = (run.Pooled, run.Now);
         foreach (var (prospect, action, account, unbound) in offers)
         {
-            if (paced.Contains(account) || (pooled && (unbound ? !_seats.CanSend(account, action, now) : _seats.IsOpen(account, action, now))))
+            if (run.Stopped || run.Paced.Contains(account))
+            {
+                return;
+            }
+            if (pooled && (unbound ? !_seats.CanSend(account, action, now) : _seats.IsOpen(account, action, now)))
             {
                 // This run learned the account cannot take it (a prospect not bound yet goes elsewhere, a bound
                 // one gets its skip without asking): never offered, it stays due for the next run.
@@ -62,43 +105,33 @@ internal sealed partial class CampaignGrain
                 // The account sends one action per interval: every prospect after this one would be paced too.
                 // None is written (each would be a row update per prospect per send); they stay due, in order,
                 // and the campaign waits until the account can send again.
-                paced.Add(account);
+                run.Paced.Add(account);
                 if (!pooled)
                 {
                     _pacedUntil = result.ResumeAt;
-                    break;
                 }
-                continue;
+                return;
             }
-            answered = true;
+            run.Answered = true;
             if (unbound && pooled && SeatRefused(result))
             {
                 // This seat cannot take it (the board now knows why): another seat takes it on the next run.
                 continue;
             }
-            var next = Apply(prospect, action, result, now, events, account);
+            var next = Apply(prospect, action, result, now, run.Events, account);
             if (unbound && unanswered && pooled)
             {
                 // Whether that account sent it is unknown to us: it stays with that seat, which alone can tell.
                 next = next with { AccountId = account };
             }
-            changes.Add((prospect, next));
+            run.Changes.Add((prospect, next));
             if (result.Status == DispatchStatus.Blocked && (result.Reason is Reason.StorageUnavailable or Reason.SafetyMode
                 || (!pooled && result.Reason is Reason.AccountDisconnected or Reason.AccountRestricted)))
             {
-                break; // the rest would meet the same wall; they stay due for the next run
+                run.Stopped = true; // the rest would meet the same wall; they stay due for the next run
+                return;
             }
         }
-        if (pooled && paced.Count > 0 && !answered)
-        {
-            // Every account asked is between two sends: come back when the first of them can send again, as a
-            // single account's campaign does, so a pool is not always late for seats it shares with others.
-            _pacedUntil = _seats.PacedUntil(paced);
-        }
-        S.Offers = [];
-        NoteHealth(now, events);
-        await CommitAsync(changes, events);
-        return due.Count;
     }
 
     private IAccountGrain Account(string accountId) => GrainFactory.GetGrain<IAccountGrain>(GrainKeys.Scoped(_workspaceId, accountId));

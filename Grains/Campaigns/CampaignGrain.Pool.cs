@@ -64,9 +64,20 @@ internal sealed partial class CampaignGrain
         var pool = S.Accounts;
         var pooled = pool.Count > 1;
         var offers = new List<Offer>(due.Count);
-        // With pacing, seats given an unbound prospect by this run take no other: the interval allows no more.
+        // A seat takes up to a batch per run, as a single account's campaign does; with pacing, a seat given an
+        // unbound prospect by this run takes no other unbound one: the interval allows no more.
         var taken = new HashSet<string>(StringComparer.Ordinal);
+        var load = new Dictionary<string, int>(StringComparer.Ordinal);
         var paces = options.Value.MinInterval > TimeSpan.Zero || options.Value.MaxJitter > TimeSpan.Zero;
+        bool Full(string account) => load.GetValueOrDefault(account) >= options.Value.BatchSize;
+        void Take(string account, bool unbound)
+        {
+            load[account] = load.GetValueOrDefault(account) + 1;
+            if ((unbound && paces) || Full(account))
+            {
+                taken.Add(account);
+            }
+        }
         DateTimeOffset? pacedUntil = null;
         foreach (var p in due)
         {
@@ -90,6 +101,11 @@ internal sealed partial class CampaignGrain
                     changes.Add((p, Apply(p, action, open, now, events, seat)));
                     continue;
                 }
+                if (Full(seat))
+                {
+                    continue; // its seat has a batch in this run already: the next run takes it
+                }
+                Take(seat, unbound: false);
                 offers.Add(new Offer(p, action, seat, Unbound: p.AccountId is null));
                 continue;
             }
@@ -104,10 +120,7 @@ internal sealed partial class CampaignGrain
             }
             if (pick is not null)
             {
-                if (paces)
-                {
-                    taken.Add(pick);
-                }
+                Take(pick, unbound: true);
                 offers.Add(new Offer(p, action, pick, Unbound: true));
                 continue;
             }

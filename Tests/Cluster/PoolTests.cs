@@ -63,6 +63,27 @@ public sealed class PoolTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task OneRunOfAPool_SendsABatchFromEverySeat_NotOneBatchSharedAmongThem()
+    {
+        var limits = new Dictionary<ActionType, CapLimits> { [ActionType.Invite] = Daily(100) };
+        foreach (var name in new[] { "a", "b", "c" })
+        {
+            await CreateAccountAsync(name, new AccountSettings { Limits = limits });
+        }
+        var campaign = await CreateCampaignAsync("batch", ["a", "b", "c"], [new(ActionType.Invite)], 60);
+
+        // The batch (10 by default) is a seat's share of a run, as for a campaign welded to one account.
+        Assert.Equal(30, await campaign.RunDueAsync());
+
+        Assert.Equal((10, 10, 10), (Delivered("a", ActionType.Invite), Delivered("b", ActionType.Invite), Delivered("c", ActionType.Invite)));
+        var view = await campaign.GetViewAsync();
+        Assert.Equal(30, view.Counters.Sent);
+        await Scenario.DrainAsync(campaign);
+        Assert.Equal(60, (await campaign.GetViewAsync()).Counters.Sent);
+        Assert.All(new[] { "a", "b", "c" }, n => Assert.Equal(0, LinkedIn(Seat(n)).DuplicateKeys));
+    }
+
+    [Fact]
     public async Task AssignmentFollowsEachAccountsOwnLocalDay_ASeatWhoseDayHasRolledHasTheMostRoom()
     {
         // Tokyo's day starts 14 hours before New York's: find an instant when Tokyo has just rolled over.
