@@ -44,6 +44,8 @@ internal sealed partial class AccountGrain(
     private readonly CapCounter _caps = new();
     private DateTimeOffset _deliveredLoadedAt = DateTimeOffset.MinValue;
     private DateTimeOffset _nextSendAt = DateTimeOffset.MinValue;
+    // Made when a campaign is first refused for pacing: an account used by one campaign, or unpaced, has none.
+    private PacingTurns? _turns;
     private bool _remindersUnsure;
 
     private AccountState S => state.State;
@@ -281,7 +283,16 @@ internal sealed partial class AccountGrain(
         }
         if (LocalRefusal(command.Action, now) is { } refusal)
         {
+            if (refusal is { Reason: Reason.Pacing, At: { } slot })
+            {
+                (_turns ??= new PacingTurns(options.Value.CampaignTick * 2 + TimeSpan.FromSeconds(1))).Waiting(command.CampaignId, slot);
+            }
             return Result(refusal.Status, refusal.Reason, now, refusal.At);
+        }
+        if (_turns?.Held(command.CampaignId, now) is { } turnEnds)
+        {
+            // The slot is another campaign's turn, kept for it while it comes back (campaigns sharing the account take turns).
+            return Result(DispatchStatus.Deferred, Reason.Pacing, now, turnEnds);
         }
         if (await FindLoggedOutcomeAsync(key) is { } recorded)
         {
@@ -336,6 +347,7 @@ internal sealed partial class AccountGrain(
             var o = options.Value;
             var jitter = o.MaxJitter > TimeSpan.Zero ? TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * o.MaxJitter.TotalMilliseconds) : TimeSpan.Zero;
             _nextSendAt = sentAt + o.MinInterval + jitter;
+            _turns?.Sent(command.CampaignId, _nextSendAt);
             result = result with { NextSendAt = _nextSendAt };
         }
         return result;
