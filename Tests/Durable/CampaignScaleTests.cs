@@ -89,14 +89,7 @@ public sealed class CampaignFailoverTests : IAsyncLifetime
     {
         var server = await PostgresServer.SharedAsync();
         _connectionString = await server.CreateDatabaseAsync("failover");
-        _cluster = await DurableCluster.StartAsync(_connectionString, 3, "svc-" + Guid.NewGuid().ToString("N")[..8], dispatch: new Dictionary<string, string>
-        {
-            ["AutoDispatch"] = "true",
-            ["CampaignTick"] = "00:00:00.200",
-            ["WakePollInterval"] = "00:00:01",
-            ["MinInterval"] = "00:00:02",
-            ["MaxJitter"] = "00:00:00",
-        });
+        _cluster = await DurableCluster.StartPacedAsync(_connectionString, 3, campaignTick: "00:00:00.200");
     }
 
     public Task DisposeAsync() => DurableCluster.StopAsync(_cluster);
@@ -116,17 +109,8 @@ public sealed class CampaignFailoverTests : IAsyncLifetime
             await campaign.AddProspectsAsync([.. Enumerable.Range(1, 200).Select(n => new ProspectInput($"p{n}", null))]);
             campaigns[accountId] = campaign;
         }
-        using var clock = new CancellationTokenSource();
         // Product time moves with real time, so the accounts' pacing lets one send through every 2 s.
-        var ticking = Task.Run(async () =>
-        {
-            while (!clock.IsCancellationRequested)
-            {
-                DurableSiloConfigurator.Time.Advance(TimeSpan.FromMilliseconds(250));
-                await Task.Delay(250);
-            }
-        });
-        try
+        await using (DurableCluster.RealTime())
         {
             Assert.True(await DurableCluster.EventuallyAsync(async () => (await Task.WhenAll(campaigns.Values.Select(c => c.GetViewAsync()))).All(v => v.Counters.Sent >= 2),
                 TimeSpan.FromSeconds(60)), "every campaign should dispatch by itself");
@@ -149,11 +133,6 @@ public sealed class CampaignFailoverTests : IAsyncLifetime
                 () => Task.FromResult(onVictim.All(a => DurableSiloConfigurator.LinkedIn.View(a).Delivered.GetValueOrDefault(ActionType.ViewProfile) >= sentAtKill[a] + 3)),
                 TimeSpan.FromSeconds(60)),
                 "campaigns of the killed silo did not resume: " + string.Join(", ", onVictim.Select(a => $"{a} {sentAtKill[a]} -> {DurableSiloConfigurator.LinkedIn.View(a).Delivered.GetValueOrDefault(ActionType.ViewProfile)}")));
-        }
-        finally
-        {
-            await clock.CancelAsync();
-            await ticking;
         }
         foreach (var accountId in campaigns.Keys)
         {

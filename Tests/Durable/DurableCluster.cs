@@ -83,6 +83,45 @@ public static class DurableCluster
         return cluster;
     }
 
+    /// <summary>
+    /// Silos that dispatch campaigns by themselves, each account letting one send through every 2 s of product
+    /// time (run <see cref="RealTime"/> for product time to move).
+    /// </summary>
+    public static Task<TestCluster> StartPacedAsync(string connectionString, short silos, string campaignTick) =>
+        StartAsync(connectionString, silos, "svc-" + Guid.NewGuid().ToString("N")[..8], dispatch: new Dictionary<string, string>
+        {
+            ["AutoDispatch"] = "true",
+            ["CampaignTick"] = campaignTick,
+            ["WakePollInterval"] = "00:00:01",
+            ["MinInterval"] = "00:00:02",
+            ["MaxJitter"] = "00:00:00",
+        });
+
+    /// <summary>Moves the shared fake clock with real time, a quarter second at a time, until disposed.</summary>
+    public static IAsyncDisposable RealTime() => new RealTimeClock();
+
+    private sealed class RealTimeClock : IAsyncDisposable
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _ticking;
+
+        public RealTimeClock() => _ticking = Task.Run(async () =>
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                DurableSiloConfigurator.Time.Advance(TimeSpan.FromMilliseconds(250));
+                await Task.Delay(250);
+            }
+        });
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            await _ticking;
+            _stop.Dispose();
+        }
+    }
+
     public static async Task StopAsync(TestCluster cluster)
     {
         await cluster.StopAllSilosAsync();

@@ -17,15 +17,7 @@ public sealed class PoolPacingTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var server = await PostgresServer.SharedAsync();
-        var connectionString = await server.CreateDatabaseAsync("poolpacing");
-        _cluster = await DurableCluster.StartAsync(connectionString, 1, "svc-" + Guid.NewGuid().ToString("N")[..8], dispatch: new Dictionary<string, string>
-        {
-            ["AutoDispatch"] = "true",
-            ["CampaignTick"] = "00:00:01",
-            ["WakePollInterval"] = "00:00:01",
-            ["MinInterval"] = "00:00:02",
-            ["MaxJitter"] = "00:00:00",
-        });
+        _cluster = await DurableCluster.StartPacedAsync(await server.CreateDatabaseAsync("poolpacing"), 1, campaignTick: "00:00:01");
     }
 
     public Task DisposeAsync() => DurableCluster.StopAsync(_cluster);
@@ -52,17 +44,8 @@ public sealed class PoolPacingTests : IAsyncLifetime
         }
         var pool = await CampaignAsync("pool", new CampaignSettings { AccountIds = seats, Steps = steps });
 
-        using var clock = new CancellationTokenSource();
         // Product time moves with real time, so each seat lets one send through every 2 s.
-        var ticking = Task.Run(async () =>
-        {
-            while (!clock.IsCancellationRequested)
-            {
-                DurableSiloConfigurator.Time.Advance(TimeSpan.FromMilliseconds(250));
-                await Task.Delay(250);
-            }
-        });
-        try
+        await using (DurableCluster.RealTime())
         {
             // Each seat serves two campaigns (its own and the pool), so a fair share for the pool is about half.
             async Task<(int Pool, int Singles)> SentAsync() =>
@@ -72,11 +55,6 @@ public sealed class PoolPacingTests : IAsyncLifetime
             var (poolSent, singlesSent) = await SentAsync();
             Assert.True(poolSent * 4 >= poolSent + singlesSent, $"the pool sent {poolSent} while the single-account campaigns on its seats sent {singlesSent}");
             Assert.True(singlesSent * 4 >= poolSent + singlesSent, $"the single-account campaigns sent {singlesSent} while the pool sent {poolSent}");
-        }
-        finally
-        {
-            await clock.CancelAsync();
-            await ticking;
         }
         foreach (var seat in seats)
         {
