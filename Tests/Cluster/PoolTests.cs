@@ -217,6 +217,27 @@ public sealed class PoolTests(ClusterFixture fixture)
     [Fact]
     public async Task APoolIsMarkedDegradedOnceWhenAtMostHalfCanSend_AndRecoveredOnceWhenMoreThanHalfCanAgain()
     {
+        // The metrics are the silo's (this test host's), so other pools may add to them: this pool's own marks are among them.
+        var measured = new System.Collections.Concurrent.ConcurrentQueue<(string Name, long Value)>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name is "breaker.pool.degradations" or "breaker.pool.degraded")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag is { Key: "action", Value: "InMail" })
+                {
+                    measured.Enqueue((instrument.Name, value));
+                }
+            }
+        });
+        listener.Start();
         foreach (var seat in new[] { "a", "b", "c" })
         {
             await CreateAccountAsync(seat, inMailCredits: 1);
@@ -242,6 +263,9 @@ public sealed class PoolTests(ClusterFixture fixture)
             .Where(e => e.Kind is EventKind.PoolDegraded or EventKind.PoolRecovered).ToList();
         Assert.Equal([EventKind.PoolRecovered, EventKind.PoolDegraded], marks.Select(e => e.Kind)); // newest first
         Assert.Equal("Pool recovered: 2 of 3 accounts can send InMail", marks[0].Text);
+        Assert.Contains(("breaker.pool.degradations", 1L), measured);
+        Assert.Contains(("breaker.pool.degraded", 1L), measured);
+        Assert.Contains(("breaker.pool.degraded", -1L), measured);
     }
 
     [Fact]
