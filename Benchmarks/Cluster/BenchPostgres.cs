@@ -45,6 +45,38 @@ internal sealed class BenchPostgres : IAsyncDisposable
     public static async Task<BenchPostgres> ForAsync(HarnessOptions o, Reporter reporter) =>
         o.PostgresConnectionString is { } given ? External(given) : await StartAsync(o.PostgresFast, reporter);
 
+    /// <summary>The run's database, or null after marking <paramref name="figures"/> not available (no PostgreSQL binaries here).</summary>
+    public static async Task<BenchPostgres?> ForFiguresAsync(HarnessOptions o, Reporter reporter, HarnessSummary summary, params string[] figures)
+    {
+        try
+        {
+            return await ForAsync(o, reporter);
+        }
+        catch (PostgresUnavailableException ex)
+        {
+            foreach (var id in figures)
+            {
+                summary.NotAvailable(id, $"not available: {ex.Message}");
+            }
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Closes the idle pooled connections of every pool (the silo's data source, the harness's, any opened from
+    /// a connection string), so that every backend reports its counters to <c>pg_stat_database</c> (see <see cref="DbStats.TakeAsync"/>).
+    /// </summary>
+    public static Action Flusher(Orleans.TestingHost.TestCluster cluster, Npgsql.NpgsqlDataSource harness)
+    {
+        var silo = BenchCluster.SiloService<Npgsql.NpgsqlDataSource>(cluster.Silos[0]);
+        return () =>
+        {
+            Npgsql.NpgsqlConnection.ClearAllPools();
+            silo.Clear();
+            harness.Clear();
+        };
+    }
+
     public static async Task<BenchPostgres> StartAsync(bool fast, Reporter reporter)
     {
         // Npgsql's pool defaults (100 per pool, idle connections kept 5 minutes), as the product runs
