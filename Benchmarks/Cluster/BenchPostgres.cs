@@ -114,3 +114,55 @@ internal sealed class BenchPostgres : IAsyncDisposable
     /// <summary>The folder holding OrleansBreaker.sln (for deploy/sql and artifacts).</summary>
     public static string RepoRoot() => PostgresServer.RepoRoot;
 }
+
+/// <summary>
+/// What a section on PostgreSQL reads with: the run's database, the harness's own data source on it, the
+/// database counters (<see cref="DbStats"/>) and a CPU meter that knows PostgreSQL's processes.
+/// </summary>
+internal sealed class BenchDatabase : IAsyncDisposable
+{
+    private BenchDatabase(BenchPostgres pg, Npgsql.NpgsqlDataSource dataSource, DbStats stats)
+    {
+        Pg = pg;
+        DataSource = dataSource;
+        Stats = stats;
+        Cpu = new CpuMeter(pg.PostmasterPid);
+    }
+
+    public BenchPostgres Pg { get; }
+
+    public Npgsql.NpgsqlDataSource DataSource { get; }
+
+    public DbStats Stats { get; }
+
+    public CpuMeter Cpu { get; }
+
+    /// <summary>Opens the run's database, or returns null after marking <paramref name="figures"/> not available.</summary>
+    public static async Task<BenchDatabase?> OpenAsync(HarnessOptions o, Reporter reporter, HarnessSummary summary, params string[] figures)
+    {
+        if (await BenchPostgres.ForFiguresAsync(o, reporter, summary, figures) is not { } pg)
+        {
+            return null;
+        }
+        var dataSource = pg.HarnessDataSource();
+        // Backends report to pg_stat_database at exit (after the pool flush) and at most once a second.
+        var stats = new DbStats(dataSource, o.Quick ? TimeSpan.FromMilliseconds(300) : TimeSpan.FromMilliseconds(1500));
+        try
+        {
+            await stats.InitAsync();
+        }
+        catch
+        {
+            await dataSource.DisposeAsync();
+            await pg.DisposeAsync();
+            throw;
+        }
+        return new BenchDatabase(pg, dataSource, stats);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await DataSource.DisposeAsync();
+        await Pg.DisposeAsync();
+    }
+}

@@ -25,15 +25,12 @@ internal sealed class CampaignBench(HarnessOptions o, Reporter reporter, Harness
 
     public async Task RunAsync()
     {
-        if (await BenchPostgres.ForFiguresAsync(o, reporter, summary, "8a", "8", "9a", "9", "10a", "10") is not { } pg)
+        if (await BenchDatabase.OpenAsync(o, reporter, summary, "8a", "8", "9a", "9", "10a", "10") is not { } db)
         {
             return;
         }
-        await using var _ = pg;
-        await using var dataSource = pg.HarnessDataSource();
-        var stats = new DbStats(dataSource, o.Quick ? TimeSpan.FromMilliseconds(300) : TimeSpan.FromMilliseconds(1500));
-        await stats.InitAsync();
-        var cpu = new CpuMeter(pg.PostmasterPid);
+        await using var _ = db;
+        var (pg, dataSource, stats, cpu) = (db.Pg, db.DataSource, db.Stats, db.Cpu);
 
         // A fake product clock: the idle campaigns' hour passes in one step (figure 8 starts from there,
         // every prospect due at once, with no API call competing with the dispatch). Grain timers keep real time.

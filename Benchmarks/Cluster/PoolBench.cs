@@ -31,17 +31,33 @@ internal sealed class PoolBench(HarnessOptions o, Reporter reporter, HarnessSumm
 
     public async Task RunAsync()
     {
-        if (await BenchPostgres.ForFiguresAsync(o, reporter, summary, "12a", "12", "13a", "13") is not { } pg)
+        if (await BenchDatabase.OpenAsync(o, reporter, summary, "12a", "12", "13a", "13") is not { } db)
         {
             return;
         }
-        await using var _ = pg;
-        await using var dataSource = pg.HarnessDataSource();
-        var stats = new DbStats(dataSource, o.Quick ? TimeSpan.FromMilliseconds(300) : TimeSpan.FromMilliseconds(1500));
-        await stats.InitAsync();
-        var cpu = new CpuMeter(pg.PostmasterPid);
+        await using var _ = db;
+        var (pg, dataSource, stats, cpu) = (db.Pg, db.DataSource, db.Stats, db.Cpu);
         await TripsAsync(pg, cpu);
         await DispatchAsync(pg, dataSource, stats, cpu);
+    }
+
+    private static readonly OrleansBreaker.Hosting.DispatchOptions Product = new();
+
+    /// <summary>The campaign tick and batch size the section's clusters run with, in words.</summary>
+    private string Batching => $"`CampaignTick` {Product.CampaignTick.TotalSeconds:0.#} s and `BatchSize` {o.PoolBatch ?? Product.BatchSize}" +
+        (o.PoolBatch is { } b && b != Product.BatchSize ? $" (**diagnostic**: the product's default is {Product.BatchSize})" : " (the product's defaults)");
+
+    /// <summary>Said in a figure measured with a batch size other than the product's: it is a diagnostic, not the figure.</summary>
+    private string Diagnostic => o.PoolBatch is { } b && b != Product.BatchSize ? $" [diagnostic: BatchSize {b}]" : "";
+
+    /// <summary>Campaigns drive themselves, as in production; the batch size is the product's unless a diagnostic run says otherwise.</summary>
+    private void Configure(BenchWorld world)
+    {
+        world.Settings["Dispatch:AutoDispatch"] = "true";
+        if (o.PoolBatch is { } batch)
+        {
+            world.Settings["Dispatch:BatchSize"] = batch.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
     }
 
     // ---------------------------------------------------------------- figure 12
@@ -74,10 +90,10 @@ internal sealed class PoolBench(HarnessOptions o, Reporter reporter, HarnessSumm
     {
         using var world = new BenchWorld(TimeProvider.System, pg.ConnectionString);
         var ledger = world.Upstream.Ledger = new PoolLedger();
-        world.Settings["Dispatch:AutoDispatch"] = "true";
+        Configure(world);
         world.Settings["Dispatch:MinInterval"] = o.PoolInterval.ToString();
         world.Settings["Dispatch:MaxJitter"] = TimeSpan.Zero.ToString();
-        reporter.Line($"pools: starting a 1-silo cluster on PostgreSQL, campaign timers on, pacing {o.PoolInterval.TotalSeconds:0.##} s without jitter");
+        reporter.Line($"pools: starting a 1-silo cluster on PostgreSQL, campaign timers on, pacing {o.PoolInterval.TotalSeconds:0.##} s without jitter, {Batching}");
         var cluster = await BenchCluster.StartAsync(world, 1);
         try
         {
@@ -143,16 +159,16 @@ internal sealed class PoolBench(HarnessOptions o, Reporter reporter, HarnessSumm
                 $"{p.Delivered:#,0} InMails in {o.PoolWindow.TotalSeconds:0} s from {p.SeatsUsed} of {n} seats ({p.Tripped} of {tripping} tripping seats tripped), " +
                 $"{(baseline.Delivered > 0 ? p.Delivered / (double)baseline.Delivered : 0):0.0}× the welded campaign; {p.SkipEvents} skip events, " +
                 $"{p.AfterTrip} dispatches to tripped seats after their trip, {p.Duplicates} duplicate sends, {p.WaitingCredits} prospects waiting InMailCreditsExhausted" +
-                (problems.Count > 0 ? $" ({string.Join("; ", problems)})" : ""),
+                (problems.Count > 0 ? $" ({string.Join("; ", problems)})" : "") + Diagnostic,
                 $"possible {p.Possible:#,0}; welded {baseline.Delivered:#,0}", p.OfPossible, $"≥ {PoolTarget:0.0} × possible, 0 after-trip dispatches, 0 duplicates",
                 p.OfPossible >= PoolTarget && problems.Count == 0 ? Verdict.Pass : Verdict.Miss));
 
             var slice = SliceSeconds;
             summary.Detail("12. A pool whose seats trip mid-run (section pools)", $"""
                 {pg.Settings}. One silo on `UseBreakerPostgres`, `Dispatch:AutoDispatch` true, `Dispatch:MinInterval` {o.PoolInterval.TotalSeconds:0.##} s
-                without jitter, `CampaignTick` and `BatchSize` at the product's defaults ({new OrleansBreaker.Hosting.DispatchOptions().CampaignTick.TotalSeconds:0.#} s, {new OrleansBreaker.Hosting.DispatchOptions().BatchSize}), the system clock, the in-process
+                without jitter, {Batching}, the system clock, the in-process
                 simulated LinkedIn. Every seat: InMail daily cap {o.PoolCap} (weekly {o.PoolCap * 5}), other actions uncapped, Europe/Paris.
-                {tripping} of the pool's {n} seats (every {(tripping > 0 ? n / (double)tripping : 0):0.#}th, spread over its order) have {o.PoolCredits} InMail
+                {tripping} of the pool's {n} seats (spread evenly over its order) have {o.PoolCredits} InMail
                 credits, so LinkedIn answers "Not enough credits" to their {o.PoolCredits + 1}th send; the others have plenty. One campaign of {o.PoolProspects:#,0} prospects,
                 one InMail step, created paused, then activated for {o.PoolWindow.TotalSeconds:0} s (deliveries counted at the upstream over that window) and paused.
                 12a ran first: the same campaign twice, each welded to one account, at once (a seat with credits; a seat with {o.PoolCredits}). **Possible** is the sum over
@@ -295,8 +311,8 @@ internal sealed class PoolBench(HarnessOptions o, Reporter reporter, HarnessSumm
     {
         using var world = new BenchWorld(TimeProvider.System, pg.ConnectionString);
         var ledger = world.Upstream.Ledger = new PoolLedger();
-        world.Settings["Dispatch:AutoDispatch"] = "true";
-        reporter.Line("pools: starting a 1-silo cluster on PostgreSQL, campaign timers on, pacing off");
+        Configure(world);
+        reporter.Line($"pools: starting a 1-silo cluster on PostgreSQL, campaign timers on, pacing off, {Batching}");
         var cluster = await BenchCluster.StartAsync(world, 1);
         try
         {
@@ -378,12 +394,12 @@ internal sealed class PoolBench(HarnessOptions o, Reporter reporter, HarnessSumm
             summary.Set(new Figure("13", HarnessSummary.TitleOf("13"),
                 $"{pools.Rate:#,0} deliveries/s ({pools.Campaigns:#,0} campaigns over pools of {size}, {n:#,0} accounts, {pools.Prospects:#,0} prospects){Dry(pools)}; " +
                 $"{PerDelivery(pools.Db.StatementCalls, pools.Delivered):0.00} statements, {PerDelivery(pools.Storage.Calls[(int)StorageMeter.Op.Write], pools.Delivered):0.00} grain-state writes per delivery" +
-                (dup > 0 ? $"; {dup} duplicate sends" : ""),
+                (dup > 0 ? $"; {dup} duplicate sends" : "") + Diagnostic,
                 $"13a single-account: {single.Rate:#,0}/s", ratio, $"≥ {DispatchTarget:0.0} × baseline", ratio >= DispatchTarget && dup == 0 ? Verdict.Pass : Verdict.Miss));
 
             summary.Detail("13. Pool assignment next to single-account dispatch (section pools)", $"""
                 {pg.Settings}. A second single-silo cluster on `UseBreakerPostgres`, `Dispatch:AutoDispatch` true, pacing off (`MinInterval` 0, as figure 8),
-                `CampaignTick` and `BatchSize` at the product's defaults, the system clock. {all.Length:#,0} accounts configured in {configure.Elapsed.TotalSeconds:0.0} s
+                {Batching}, the system clock. {all.Length:#,0} accounts configured in {configure.Elapsed.TotalSeconds:0.0} s
                 ({configure.Errors} errors), in workspaces of {perWorkspace}: {n:#,0} for 13a, {n:#,0} others for 13. 13a: {single.Campaigns:#,0} campaigns, one per account, {k} prospects
                 each; 13: {pools.Campaigns:#,0} campaigns over pools of {size} (consecutive accounts of one workspace), {k * size:#,0} prospects each: the same accounts
                 and prospects in number. One Message step. Each phase: campaigns created paused with their prospects, activated ({o.Concurrency} `ConfigureAsync` at a time),
