@@ -50,6 +50,33 @@ internal static class BenchCampaigns
     public static Task SetActiveAsync(IGrainFactory grains, BenchAccount account, string campaignId, bool active, int delayMinutes = 0) =>
         grains.GetGrain<ICampaignGrain>(Key(account, campaignId)).ConfigureAsync(Settings(account, active, delayMinutes));
 
+    /// <summary>
+    /// Counts the upstream's deliveries over <paramref name="duration"/>, with a progress line (deliveries/s since the
+    /// last one) every <paramref name="every"/>; returns them with the window's exact length.
+    /// </summary>
+    public static async Task<(long Delivered, TimeSpan Window)> CountDeliveriesAsync(UpstreamMeter upstream, TimeSpan duration, TimeSpan every, string name, Reporter reporter)
+    {
+        var from = upstream.Delivered;
+        var began = Stopwatch.GetTimestamp();
+        var lastCount = from;
+        var lastAt = began;
+        var until = began + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        while (Stopwatch.GetTimestamp() < until)
+        {
+            var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), until);
+            await Task.Delay(remaining < every ? remaining : every);
+            var now = Stopwatch.GetTimestamp();
+            var count = upstream.Delivered;
+            if (Stopwatch.GetElapsedTime(lastAt, now) < TimeSpan.FromSeconds(0.5))
+            {
+                continue; // the window's last sliver: no progress line for it
+            }
+            reporter.Line($"  {name}: {Stopwatch.GetElapsedTime(began, now).TotalSeconds,5:0.0} s, {(count - lastCount) / Stopwatch.GetElapsedTime(lastAt, now).TotalSeconds,10:#,0} deliveries/s");
+            (lastCount, lastAt) = (count, now);
+        }
+        return (upstream.Delivered - from, Stopwatch.GetElapsedTime(began));
+    }
+
     /// <summary>Waits until the upstream has delivered <paramref name="count"/> more actions, or the timeout passes.</summary>
     public static async Task<(long Delivered, TimeSpan Elapsed)> WaitForDeliveriesAsync(UpstreamMeter upstream, long from, long count, TimeSpan timeout)
     {

@@ -44,6 +44,10 @@ public sealed class BenchSiloConfigurator : ISiloConfigurator
         {
             siloBuilder.UseBreakerMemoryStorage();
         }
+        if (world.Upstream.Ledger is { } ledger)
+        {
+            siloBuilder.AddIncomingGrainCallFilter(ledger.FilterAsync);
+        }
         if (world.ReminderRefresh is { } refresh)
         {
             siloBuilder.Configure<ReminderOptions>(o => o.RefreshReminderListPeriod = refresh);

@@ -45,6 +45,38 @@ internal sealed class BenchPostgres : IAsyncDisposable
     public static async Task<BenchPostgres> ForAsync(HarnessOptions o, Reporter reporter) =>
         o.PostgresConnectionString is { } given ? External(given) : await StartAsync(o.PostgresFast, reporter);
 
+    /// <summary>The run's database, or null after marking <paramref name="figures"/> not available (no PostgreSQL binaries here).</summary>
+    public static async Task<BenchPostgres?> ForFiguresAsync(HarnessOptions o, Reporter reporter, HarnessSummary summary, params string[] figures)
+    {
+        try
+        {
+            return await ForAsync(o, reporter);
+        }
+        catch (PostgresUnavailableException ex)
+        {
+            foreach (var id in figures)
+            {
+                summary.NotAvailable(id, $"not available: {ex.Message}");
+            }
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Closes the idle pooled connections of every pool (the silo's data source, the harness's, any opened from
+    /// a connection string), so that every backend reports its counters to <c>pg_stat_database</c> (see <see cref="DbStats.TakeAsync"/>).
+    /// </summary>
+    public static Action Flusher(Orleans.TestingHost.TestCluster cluster, Npgsql.NpgsqlDataSource harness)
+    {
+        var silo = BenchCluster.SiloService<Npgsql.NpgsqlDataSource>(cluster.Silos[0]);
+        return () =>
+        {
+            Npgsql.NpgsqlConnection.ClearAllPools();
+            silo.Clear();
+            harness.Clear();
+        };
+    }
+
     public static async Task<BenchPostgres> StartAsync(bool fast, Reporter reporter)
     {
         // Npgsql's pool defaults (100 per pool, idle connections kept 5 minutes), as the product runs
@@ -81,4 +113,56 @@ internal sealed class BenchPostgres : IAsyncDisposable
 
     /// <summary>The folder holding OrleansBreaker.sln (for deploy/sql and artifacts).</summary>
     public static string RepoRoot() => PostgresServer.RepoRoot;
+}
+
+/// <summary>
+/// What a section on PostgreSQL reads with: the run's database, the harness's own data source on it, the
+/// database counters (<see cref="DbStats"/>) and a CPU meter that knows PostgreSQL's processes.
+/// </summary>
+internal sealed class BenchDatabase : IAsyncDisposable
+{
+    private BenchDatabase(BenchPostgres pg, Npgsql.NpgsqlDataSource dataSource, DbStats stats)
+    {
+        Pg = pg;
+        DataSource = dataSource;
+        Stats = stats;
+        Cpu = new CpuMeter(pg.PostmasterPid);
+    }
+
+    public BenchPostgres Pg { get; }
+
+    public Npgsql.NpgsqlDataSource DataSource { get; }
+
+    public DbStats Stats { get; }
+
+    public CpuMeter Cpu { get; }
+
+    /// <summary>Opens the run's database, or returns null after marking <paramref name="figures"/> not available.</summary>
+    public static async Task<BenchDatabase?> OpenAsync(HarnessOptions o, Reporter reporter, HarnessSummary summary, params string[] figures)
+    {
+        if (await BenchPostgres.ForFiguresAsync(o, reporter, summary, figures) is not { } pg)
+        {
+            return null;
+        }
+        var dataSource = pg.HarnessDataSource();
+        // Backends report to pg_stat_database at exit (after the pool flush) and at most once a second.
+        var stats = new DbStats(dataSource, o.Quick ? TimeSpan.FromMilliseconds(300) : TimeSpan.FromMilliseconds(1500));
+        try
+        {
+            await stats.InitAsync();
+        }
+        catch
+        {
+            await dataSource.DisposeAsync();
+            await pg.DisposeAsync();
+            throw;
+        }
+        return new BenchDatabase(pg, dataSource, stats);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await DataSource.DisposeAsync();
+        await Pg.DisposeAsync();
+    }
 }

@@ -3,7 +3,6 @@ using Npgsql;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.TestingHost;
 using OrleansBreaker.Hosting;
-using OrleansBreaker.Testing;
 
 namespace OrleansBreaker.Benchmarks.Cluster;
 
@@ -26,24 +25,12 @@ internal sealed class CampaignBench(HarnessOptions o, Reporter reporter, Harness
 
     public async Task RunAsync()
     {
-        BenchPostgres pg;
-        try
+        if (await BenchDatabase.OpenAsync(o, reporter, summary, "8a", "8", "9a", "9", "10a", "10") is not { } db)
         {
-            pg = await BenchPostgres.ForAsync(o, reporter);
-        }
-        catch (PostgresUnavailableException ex)
-        {
-            foreach (var id in new[] { "8a", "8", "9a", "9", "10a", "10" })
-            {
-                summary.NotAvailable(id, $"not available: {ex.Message}");
-            }
             return;
         }
-        await using var _ = pg;
-        await using var dataSource = pg.HarnessDataSource();
-        var stats = new DbStats(dataSource, o.Quick ? TimeSpan.FromMilliseconds(300) : TimeSpan.FromMilliseconds(1500));
-        await stats.InitAsync();
-        var cpu = new CpuMeter(pg.PostmasterPid);
+        await using var _ = db;
+        var (pg, dataSource, stats, cpu) = (db.Pg, db.DataSource, db.Stats, db.Cpu);
 
         // A fake product clock: the idle campaigns' hour passes in one step (figure 8 starts from there,
         // every prospect due at once, with no API call competing with the dispatch). Grain timers keep real time.
@@ -54,13 +41,7 @@ internal sealed class CampaignBench(HarnessOptions o, Reporter reporter, Harness
         var cluster = await BenchCluster.StartAsync(world, 1);
         try
         {
-            var siloDataSource = BenchCluster.SiloService<NpgsqlDataSource>(cluster.Silos[0]);
-            void Flush()
-            {
-                NpgsqlConnection.ClearAllPools();
-                siloDataSource.Clear();
-                dataSource.Clear();
-            }
+            var flush = BenchPostgres.Flusher(cluster, dataSource);
             var run = world.Id[..4];
             var serviceId = cluster.Options.ServiceId;
 
@@ -71,7 +52,7 @@ internal sealed class CampaignBench(HarnessOptions o, Reporter reporter, Harness
             var emptyTracked = BenchCampaigns.RemindersTrackedByOrleans();
             summary.Set(new Figure("10a", HarnessSummary.TitleOf("10a"), $"{empty.Own:0.000} cores over {o.IdleWindow.TotalSeconds:0} s (harness process)", "", null, "", Verdict.Baseline));
 
-            var (small, large) = await WalAsync(cluster, world, dataSource, stats, Flush, run, serviceId);
+            var (small, large) = await WalAsync(cluster, world, dataSource, stats, flush, run, serviceId);
 
             var accounts = BenchAccounts.Create($"cg{run}", o.Campaigns ?? o.Accounts, o.AccountsPerWorkspace);
             var n = accounts.Length;
@@ -80,9 +61,9 @@ internal sealed class CampaignBench(HarnessOptions o, Reporter reporter, Harness
             var configure = await Load.ForEachAsync("configure accounts", n, o.Concurrency,
                 i => grains.GetGrain<IAccountGrain>(accounts[order[i]].Key).ConfigureAsync(BenchAccounts.Generous), reporter);
 
-            var idle = await IdleCampaignsAsync(cluster, world, dataSource, stats, Flush, cpu, accounts, empty, emptyReminders, emptyTracked);
+            var idle = await IdleCampaignsAsync(cluster, world, dataSource, stats, flush, cpu, accounts, empty, emptyReminders, emptyTracked);
 
-            await EndToEndAsync(cluster, world, clock, stats, Flush, cpu, accounts, configure, small, large, idle);
+            await EndToEndAsync(cluster, world, clock, stats, flush, cpu, accounts, configure, small, large, idle);
         }
         finally
         {
@@ -203,27 +184,8 @@ internal sealed class CampaignBench(HarnessOptions o, Reporter reporter, Harness
         reporter.Line($"8 campaigns dispatching: {o.Warmup.TotalSeconds:0.#} s warm-up + {o.Duration.TotalSeconds:0.#} s measured at the upstream");
         await Task.Delay(o.Warmup);
         var dbBefore = await stats.TakeAsync(flush);
-        var from = world.Upstream.Delivered;
         var cpuFrom = cpu.Take();
-        var began = Stopwatch.GetTimestamp();
-        var lastCount = from;
-        var lastAt = began;
-        var until = began + (long)(o.Duration.TotalSeconds * Stopwatch.Frequency);
-        while (Stopwatch.GetTimestamp() < until)
-        {
-            var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), until);
-            await Task.Delay(remaining < TimeSpan.FromSeconds(2) ? remaining : TimeSpan.FromSeconds(2));
-            var now = Stopwatch.GetTimestamp();
-            var count = world.Upstream.Delivered;
-            if (Stopwatch.GetElapsedTime(lastAt, now) < TimeSpan.FromSeconds(0.5))
-            {
-                continue; // the window's last sliver: no progress line for it
-            }
-            reporter.Line($"  8 campaigns: {Stopwatch.GetElapsedTime(began, now).TotalSeconds,5:0.0} s, {(count - lastCount) / Stopwatch.GetElapsedTime(lastAt, now).TotalSeconds,10:#,0} deliveries/s");
-            (lastCount, lastAt) = (count, now);
-        }
-        var window = Stopwatch.GetElapsedTime(began);
-        var delivered = world.Upstream.Delivered - from;
+        var (delivered, window) = await BenchCampaigns.CountDeliveriesAsync(world.Upstream, o.Duration, TimeSpan.FromSeconds(2), "8 campaigns", reporter);
         var usage = cpu.Take().Minus(cpuFrom);
         var db = (await stats.TakeAsync(flush)).Minus(dbBefore);
         var rate = delivered / window.TotalSeconds;

@@ -25,6 +25,7 @@ public static class ClusterHarness
         await RunSectionAsync(options, "memory", ["5"], () => new MemoryBench(options, reporter, summary).RunAsync(), summary, reporter);
         await RunSectionAsync(options, "safety", ["6"], () => new SafetyBench(options, reporter, summary).RunAsync(), summary, reporter);
         await RunSectionAsync(options, "campaigns", ["10a", "9a", "9", "10", "8a", "8"], () => new CampaignBench(options, reporter, summary).RunAsync(), summary, reporter);
+        await RunSectionAsync(options, "pools", ["12a", "12", "13a", "13"], () => new PoolBench(options, reporter, summary).RunAsync(), summary, reporter);
         await RunSectionAsync(options, "scale", ["11"], () => new ScaleBench(options, reporter, summary).RunAsync(), summary, reporter);
 
         summary.Environment = Describe(options);

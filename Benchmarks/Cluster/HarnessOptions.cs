@@ -8,10 +8,10 @@ namespace OrleansBreaker.Benchmarks.Cluster;
 /// </summary>
 public sealed record HarnessOptions
 {
-    public static readonly IReadOnlyList<string> AllSections = ["dispatch", "memory", "postgres", "safety", "campaigns", "scale"];
+    public static readonly IReadOnlyList<string> AllSections = ["dispatch", "memory", "postgres", "safety", "campaigns", "pools", "scale"];
 
     /// <summary>What runs without <c>--only</c>: everything but <c>scale</c> (BRIEF §10 whole, many minutes on its own).</summary>
-    public static readonly IReadOnlyList<string> DefaultSections = ["dispatch", "memory", "postgres", "safety", "campaigns"];
+    public static readonly IReadOnlyList<string> DefaultSections = ["dispatch", "memory", "postgres", "safety", "campaigns", "pools"];
 
     public bool Quick { get; init; }
 
@@ -86,6 +86,38 @@ public sealed record HarnessOptions
     /// </summary>
     public IReadOnlyList<int> ScaleRunLimits { get; init; } = [0, new OrleansBreaker.Hosting.DispatchOptions().MaxConcurrentRuns];
 
+    /// <summary>Figure 12 (section pools): the accounts of the pool (at most <see cref="CampaignSettings.MaxPool"/>).</summary>
+    public int PoolAccounts { get; init; } = 50;
+
+    /// <summary>Figure 12: the share of the pool's seats whose InMail credits run out mid-run, in percent.</summary>
+    public int PoolTripping { get; init; } = 40;
+
+    /// <summary>Figure 12: InMails a tripping seat delivers before LinkedIn answers "Not enough credits".</summary>
+    public int PoolCredits { get; init; } = 3;
+
+    /// <summary>Figure 12: prospects of the campaign (and of its welded baseline): more than the pool can send in the window.</summary>
+    public int PoolProspects { get; init; } = 2_000;
+
+    /// <summary>Figure 12: how long the pool campaign and its welded baseline each dispatch.</summary>
+    public TimeSpan PoolWindow { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Figure 12: the accounts' pacing (<c>Dispatch:MinInterval</c>, no jitter) on its cluster.</summary>
+    public TimeSpan PoolInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Figure 12: each seat's InMail daily cap (weekly: five times it).</summary>
+    public int PoolCap { get; init; } = 40;
+
+    /// <summary>Figure 13: accounts of each phase (single-account campaigns; campaigns over pools of <see cref="PoolSize"/>).</summary>
+    public int PoolDispatchAccounts { get; init; } = 1_000;
+
+    public int PoolSize { get; init; } = 10;
+
+    /// <summary>Figure 13: prospects per account in both phases (a pool campaign holds its accounts' share).</summary>
+    public int PoolDispatchProspects { get; init; } = 100;
+
+    /// <summary>Diagnostic only: <c>Dispatch:BatchSize</c> on the pools section's clusters (null: the product's default).</summary>
+    public int? PoolBatch { get; init; }
+
     /// <summary>
     /// Profiling only: the reset on the product's own simulation clock (<c>Clock:Start</c>, real speed)
     /// with the simulation profile's 20 s spread instead of a stepped fake clock; skips figures 4a and 4.
@@ -129,8 +161,19 @@ public sealed record HarnessOptions
           --scale-duration S       figure 11: seconds of sustained dispatch measured (default 60)
           --scale-warmup S         figure 11: seconds of dispatch before the window (default 10)
           --scale-run-limits L     figure 11: one window per campaign run limit, in order, 0 = none (default 0,12)
-          --only a,b               sections: dispatch (1-3), memory (5), postgres (4, 7), safety (6), campaigns (8-10);
-                                   scale (11) runs only when named
+          --pool-accounts N        figure 12: accounts of the pool (default 50, at most 50)
+          --pool-tripping PCT      figure 12: percent of the seats whose InMail credits run out mid-run (default 40)
+          --pool-credits N         figure 12: InMails a tripping seat delivers before "Not enough credits" (default 3)
+          --pool-prospects N       figure 12: prospects of the campaign and of its welded baseline (default 2000)
+          --pool-window S          figure 12: seconds each campaign dispatches (default 60)
+          --pool-interval S        figure 12: the accounts' pacing, Dispatch:MinInterval without jitter (default 1)
+          --pool-cap N             figure 12: each seat's InMail daily cap (default 40)
+          --pool-dispatch-accounts N  figure 13: accounts of each phase, single-account and pooled (default 1000)
+          --pool-size N            figure 13: accounts per pool (default 10)
+          --pool-dispatch-prospects N figure 13: prospects per account (default 100)
+          --pool-batch N           diagnostic: Dispatch:BatchSize on the pools section's clusters (default the product's, 10)
+          --only a,b               sections: dispatch (1-3), memory (5), postgres (4, 7), safety (6), campaigns (8-10),
+                                   pools (12, 13); scale (11) runs only when named
           --out PATH               Markdown summary file (default artifacts/benchmarks/cluster-summary.md)
         """;
 
@@ -144,6 +187,7 @@ public sealed record HarnessOptions
                 Warmup = TimeSpan.FromSeconds(0.3), Duration = TimeSpan.FromSeconds(1), ResetStepDelay = TimeSpan.FromMilliseconds(20),
                 CampaignProspects = 50, LargeCampaign = 1_000, WalDeliveries = 30, IdleWindow = TimeSpan.FromSeconds(10),
                 ScaleAccounts = 1_000, ScaleCampaigns = 100, ScaleProspects = 10_000, ScaleDuration = TimeSpan.FromSeconds(5), ScaleWarmup = TimeSpan.FromSeconds(2),
+                PoolAccounts = 10, PoolProspects = 300, PoolWindow = TimeSpan.FromSeconds(5), PoolDispatchAccounts = 100, PoolDispatchProspects = 30,
             }
             : new HarnessOptions();
 
@@ -180,6 +224,17 @@ public sealed record HarnessOptions
                 "--scale-duration" => o with { ScaleDuration = Seconds() },
                 "--scale-warmup" => o with { ScaleWarmup = Seconds() },
                 "--scale-run-limits" => o with { ScaleRunLimits = [.. Next().Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture))] },
+                "--pool-accounts" => o with { PoolAccounts = Int() },
+                "--pool-tripping" => o with { PoolTripping = Int() },
+                "--pool-credits" => o with { PoolCredits = Int() },
+                "--pool-prospects" => o with { PoolProspects = Int() },
+                "--pool-window" => o with { PoolWindow = Seconds() },
+                "--pool-interval" => o with { PoolInterval = Seconds() },
+                "--pool-cap" => o with { PoolCap = Int() },
+                "--pool-dispatch-accounts" => o with { PoolDispatchAccounts = Int() },
+                "--pool-size" => o with { PoolSize = Int() },
+                "--pool-dispatch-prospects" => o with { PoolDispatchProspects = Int() },
+                "--pool-batch" => o with { PoolBatch = Int() },
                 "--only" => o with { Sections = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
                 "--out" => o with { OutputPath = Next() },
                 _ => throw new ArgumentException($"Unknown option {args[i]}.\n{Usage}"),
@@ -195,6 +250,13 @@ public sealed record HarnessOptions
         {
             throw new ArgumentException($"Campaign sizes must be positive, --large-campaign at least {o.SmallCampaign}, --wal-deliveries at most {o.SmallCampaign}, " +
                 $"--scale-accounts at least --scale-campaigns and --scale-prospects at least one per campaign.\n{Usage}");
+        }
+        if (o.PoolAccounts is < 2 or > CampaignSettings.MaxPool || o.PoolTripping is < 0 or > 100 || o.PoolCredits < 0 || o.PoolProspects < 1
+            || o.PoolWindow <= TimeSpan.Zero || o.PoolInterval < TimeSpan.Zero || o.PoolCap < 1
+            || o.PoolSize is < 2 or > CampaignSettings.MaxPool || o.PoolDispatchAccounts < o.PoolSize || o.PoolDispatchProspects < 1 || o.PoolBatch is < 1 or > 1000)
+        {
+            throw new ArgumentException($"Pool sizes: --pool-accounts and --pool-size 2 to {CampaignSettings.MaxPool}, --pool-tripping 0 to 100, " +
+                $"--pool-dispatch-accounts at least --pool-size, the others positive.\n{Usage}");
         }
         var unknown = o.Sections.Except(AllSections, StringComparer.OrdinalIgnoreCase).ToList();
         if (unknown.Count > 0)

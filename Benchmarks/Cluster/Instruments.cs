@@ -163,11 +163,15 @@ internal sealed class UpstreamMeter(TimeProvider clock)
     /// <summary>Calls LinkedIn answered 200 (a delivered action): what the campaign figures count.</summary>
     public long Delivered => Interlocked.Read(ref _delivered);
 
-    public void RecordAnswer(UpstreamAnswer answer)
+    /// <summary>Figure 12 only: every delivery, by prospect (null: not kept).</summary>
+    public PoolLedger? Ledger { get; set; }
+
+    public void RecordAnswer(UpstreamRequest request, UpstreamAnswer answer)
     {
         if (answer.StatusCode == 200)
         {
             Interlocked.Increment(ref _delivered);
+            Ledger?.Delivered(request);
         }
     }
 
@@ -205,7 +209,7 @@ internal sealed class MeteredUpstream(SimulatedLinkedIn inner, UpstreamMeter met
     {
         meter.Record(request.AccountId, silo);
         var answer = await inner.SendAsync(request, cancellationToken);
-        meter.RecordAnswer(answer);
+        meter.RecordAnswer(request, answer);
         return answer;
     }
 
@@ -394,4 +398,122 @@ internal sealed class MeteredGrainStorage(IGrainStorage inner, StorageMeter mete
     }
 
     public void Participate(ISiloLifecycle lifecycle) => (inner as ILifecycleParticipant<ISiloLifecycle>)?.Participate(lifecycle);
+}
+
+/// <summary>
+/// The pool figures' ledger. Per account grain (its key), the InMail dispatches that reached it and those that
+/// started after its InMail breaker tripped (the first dispatch answered Skipped/InMailCreditsExhausted:
+/// the one LinkedIn refused); per prospect and action, the deliveries LinkedIn answered 200 to, so a
+/// prospect sent twice (by one seat or two) is counted; and where a campaign's time goes: its runs
+/// (<c>TickAsync(run: true)</c>) and the account dispatches, counted and timed. Fed by a grain call filter
+/// on the silos and by the metered upstream; only a world that has one (set before its cluster starts) pays for it.
+/// </summary>
+internal sealed class PoolLedger
+{
+    private sealed class Seat
+    {
+        public long TrippedAt;
+        public long Dispatches;
+        public long AfterTrip;
+    }
+
+    private readonly ConcurrentDictionary<string, Seat> _seats = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _delivered = new(StringComparer.Ordinal);
+    private long _duplicates;
+    private long _runs;
+    private long _runTicks;
+    private long _dispatches;
+    private long _dispatchTicks;
+
+    public long Duplicates => Interlocked.Read(ref _duplicates);
+
+    /// <summary>Campaign runs and account dispatches so far, with the time spent in them (stopwatch ticks).</summary>
+    public Work Take() => new(Interlocked.Read(ref _runs), Interlocked.Read(ref _runTicks), Interlocked.Read(ref _dispatches), Interlocked.Read(ref _dispatchTicks));
+
+    /// <summary>An InMail dispatch on the account grain <paramref name="accountKey"/> that began at <paramref name="startedAt"/> (stopwatch ticks).</summary>
+    public void InMail(string accountKey, long startedAt, DispatchResult? result)
+    {
+        var seat = _seats.GetOrAdd(accountKey, _ => new Seat());
+        lock (seat)
+        {
+            seat.Dispatches++;
+            if (seat.TrippedAt > 0 && startedAt > seat.TrippedAt)
+            {
+                seat.AfterTrip++;
+            }
+            else if (seat.TrippedAt == 0 && result is { Status: DispatchStatus.Skipped, Reason: Reason.InMailCreditsExhausted })
+            {
+                seat.TrippedAt = Stopwatch.GetTimestamp();
+            }
+        }
+    }
+
+    public void Delivered(UpstreamRequest request)
+    {
+        if (_delivered.AddOrUpdate($"{request.ProspectId}/{request.Action}", 1, (_, n) => n + 1) > 1)
+        {
+            Interlocked.Increment(ref _duplicates);
+        }
+    }
+
+    public (long Dispatches, long AfterTrip) Of(string accountKey)
+    {
+        if (!_seats.TryGetValue(accountKey, out var seat))
+        {
+            return (0, 0);
+        }
+        lock (seat)
+        {
+            return (seat.Dispatches, seat.AfterTrip);
+        }
+    }
+
+    /// <summary>The silos' filter: times campaign runs and account dispatches, and hands every InMail dispatch to the ledger.</summary>
+    public async Task FilterAsync(IIncomingGrainCallContext context)
+    {
+        var dispatch = context.Request.GetInterfaceType() == typeof(IAccountGrain) && context.MethodName == nameof(IAccountGrain.DispatchAsync);
+        var run = context.Request.GetInterfaceType() == typeof(ICampaignGrain) && context.MethodName == nameof(ICampaignGrain.TickAsync) && context.Request.GetArgument(0) is true;
+        if (!dispatch && !run)
+        {
+            await context.Invoke();
+            return;
+        }
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await context.Invoke();
+        }
+        finally
+        {
+            var elapsed = Stopwatch.GetTimestamp() - started;
+            if (run)
+            {
+                Interlocked.Increment(ref _runs);
+                Interlocked.Add(ref _runTicks, elapsed);
+            }
+            else
+            {
+                Interlocked.Increment(ref _dispatches);
+                Interlocked.Add(ref _dispatchTicks, elapsed);
+                if (context.Request.GetArgument(0) is DispatchCommand { Action: ActionType.InMail })
+                {
+                    InMail(context.TargetId.Key.ToString()!, started, context.Result as DispatchResult);
+                }
+            }
+        }
+    }
+
+    public sealed record Work(long Runs, long RunTicks, long Dispatches, long DispatchTicks)
+    {
+        public Work Minus(Work before) => new(Runs - before.Runs, RunTicks - before.RunTicks, Dispatches - before.Dispatches, DispatchTicks - before.DispatchTicks);
+
+        public double RunMs => Runs > 0 ? RunTicks * 1000.0 / Stopwatch.Frequency / Runs : 0;
+
+        public double DispatchMs => Dispatches > 0 ? DispatchTicks * 1000.0 / Stopwatch.Frequency / Dispatches : 0;
+
+        /// <summary>Markdown: runs per second, their length, dispatches per run and their length, the share of a run spent in them.</summary>
+        public string Describe(TimeSpan window) =>
+            $"{Runs / window.TotalSeconds:#,0.0} campaign runs/s, {RunMs:0.0} ms each; {(Runs > 0 ? Dispatches / (double)Runs : 0):0.00} account dispatches per run, " +
+            $"{DispatchMs:0.00} ms each ({(RunTicks > 0 ? DispatchTicks / (double)RunTicks : 0):P0} of the runs' time)";
+    }
 }

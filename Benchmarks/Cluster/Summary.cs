@@ -54,6 +54,10 @@ public sealed class HarnessSummary
         ("11a", "BRIEF §10 dispatch with no limit on concurrent campaign runs (the builds before the run gate)"),
         ("11", "BRIEF §10 whole: accounts, campaigns, prospects with simulation pacing (PostgreSQL)"),
         ("11b", "API write latency while figure 11 dispatches"),
+        ("12a", "InMails delivered by the same campaign welded to one account (PostgreSQL, pacing)"),
+        ("12", "InMails delivered by a campaign over a pool whose seats trip mid-run, of what the pool could deliver"),
+        ("13a", "Dispatch through single-account campaigns (PostgreSQL, no pacing)"),
+        ("13", "Dispatch through pool assignment, same accounts and prospects"),
     ];
 
     private readonly Dictionary<string, Figure> _figures = new(StringComparer.Ordinal);

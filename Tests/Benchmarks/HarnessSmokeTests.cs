@@ -21,12 +21,14 @@ public sealed class HarnessSmokeTests(ITestOutputHelper output)
         try
         {
             // Every section, scale too (not in the default run); the campaign sections at smaller sizes than --quick's,
-            // so that the smoke run stays short: idle windows of 1 s, 50 campaigns, 10 deliveries per WAL reading, a tiny §10.
+            // so that the smoke run stays short: idle windows of 1 s, 50 campaigns, 10 deliveries per WAL reading, a tiny §10,
+            // pools (figures 12, 13) of 10 seats over 3 s and 40 accounts.
             var summary = await ClusterHarness.RunAsync(HarnessOptions.Parse(
             [
                 "--quick", "--pg", connectionString, "--out", file, "--only", string.Join(",", HarnessOptions.AllSections),
                 "--idle", "1", "--wal-deliveries", "10", "--campaigns", "50", "--campaign-prospects", "20",
                 "--scale-accounts", "200", "--scale-campaigns", "20", "--scale-prospects", "400", "--scale-duration", "1", "--scale-warmup", "0.5",
+                "--pool-window", "3", "--pool-prospects", "100", "--pool-dispatch-accounts", "40", "--pool-dispatch-prospects", "20",
             ]), log);
 
             Assert.Equal(HarnessSummary.Rows.Select(r => r.Id), summary.Figures.Select(f => f.Id));
