@@ -76,7 +76,8 @@ internal sealed partial class CampaignGrain
             {
                 return;
             }
-            if (pooled && (unbound ? !_seats.CanSend(account, action, now) : _seats.IsOpen(account, action, now)))
+            // Asked at the time of each send, not of the run: without pacing, a seat that has just sent may send again at once.
+            if (pooled && (unbound ? !_seats.CanSend(account, action, time.GetUtcNow()) : _seats.IsOpen(account, action, time.GetUtcNow())))
             {
                 // This run learned the account cannot take it (a prospect not bound yet goes elsewhere, a bound
                 // one gets its skip without asking): never offered, it stays due for the next run.
