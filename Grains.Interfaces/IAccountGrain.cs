@@ -132,6 +132,10 @@ public interface ICampaignGrain : IGrainWithStringKey
     [AlwaysInterleave, Alias("GetPoolSeats")]
     Task<IReadOnlyList<PoolSeatCount>> GetPoolSeatsAsync();
 
+    /// <summary>How many of the campaign's prospects wait for each reason (only non-zero counts), at most a few seconds old.</summary>
+    [AlwaysInterleave, Alias("GetWaitingByReason")]
+    Task<IReadOnlyDictionary<Reason, int>> GetWaitingByReasonAsync();
+
     /// <summary>The campaign's deliveries per UTC day per account over the last <paramref name="days"/> days.</summary>
     [AlwaysInterleave, Alias("GetPoolHistory")]
     Task<PoolHistory> GetPoolHistoryAsync(int days);

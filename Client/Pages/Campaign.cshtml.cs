@@ -4,7 +4,9 @@ using OrleansBreaker.Client.Api;
 namespace OrleansBreaker.Client.Pages;
 
 /// <summary>
-/// One campaign: counters, steps with waiting counts and resume times, and the Activity tab (newest first,
+/// One campaign: counters, steps with waiting counts and resume times, its accounts (each one's state for the
+/// campaign's actions and the prospects it holds; the degraded banner), why prospects wait (counts per reason,
+/// each opening the paged list of those prospects: the Waiting tab), and the Activity tab (newest first,
 /// filtered by kind and reason, paged) with a one-click filter for the InMail credit skips.
 /// </summary>
 public sealed class CampaignModel : WorkspacePage
@@ -23,6 +25,25 @@ public sealed class CampaignModel : WorkspacePage
 
     public string? FilterError { get; private set; }
 
+    public IReadOnlyList<PoolSeatCount> Seats { get; private set; } = [];
+
+    public IReadOnlyDictionary<string, SeatView> SeatViews { get; private set; } = new Dictionary<string, SeatView>();
+
+    public IReadOnlyDictionary<Reason, int> WaitingByReason { get; private set; } = new Dictionary<Reason, int>();
+
+    public bool WaitingTab { get; private set; }
+
+    /// <summary>The Waiting tab's reason (null: every waiting prospect).</summary>
+    public Reason? WaitingReason { get; private set; }
+
+    public IReadOnlyList<ProspectView> Waiting { get; private set; } = [];
+
+    public string? WaitingAfter { get; private set; }
+
+    public string? WaitingNext { get; private set; }
+
+    public IReadOnlyList<ActionType> Actions => [.. Campaign.Steps.Select(s => s.Action).Distinct()];
+
     public async Task<IActionResult> OnGetAsync(string? tab)
     {
         var grain = Cluster.GetGrain<ICampaignGrain>(GrainKeys.Scoped(Ws, Route("campaignId")));
@@ -32,6 +53,15 @@ public sealed class CampaignModel : WorkspacePage
             return NotFound();
         }
         ActivityTab = string.Equals(tab, "activity", StringComparison.OrdinalIgnoreCase);
+        WaitingTab = string.Equals(tab, "waiting", StringComparison.OrdinalIgnoreCase);
+        if (WaitingTab)
+        {
+            return await WaitingPageAsync(grain);
+        }
+        if (!ActivityTab)
+        {
+            await LoadPoolAsync(grain);
+        }
         if (ActivityTab)
         {
             if (!ActivityFilter.TryRead(Request.Query, out var query, out var problem))
@@ -51,6 +81,78 @@ public sealed class CampaignModel : WorkspacePage
             NextCursor = ActivityCursor.Encode(page.Next);
         }
         return Page();
+    }
+
+    private async Task LoadPoolAsync(ICampaignGrain grain)
+    {
+        var seats = grain.GetPoolSeatsAsync();
+        var waiting = grain.GetWaitingByReasonAsync();
+        Seats = await seats;
+        WaitingByReason = await waiting;
+        var actions = Actions;
+        var views = await Task.WhenAll(Seats.Select(s => Cluster.GetGrain<IAccountGrain>(GrainKeys.Scoped(Ws, s.AccountId)).GetSeatAsync(actions)));
+        SeatViews = views.ToDictionary(v => v.AccountId, StringComparer.Ordinal);
+    }
+
+    private async Task<IActionResult> WaitingPageAsync(ICampaignGrain grain)
+    {
+        var reasonText = Request.Query["reason"].ToString();
+        var after = Request.Query["after"].ToString();
+        if (reasonText.Length > 0)
+        {
+            if (!Enum.TryParse<Reason>(reasonText, ignoreCase: false, out var reason) || !Enum.IsDefined(reason) || reason == Reason.None)
+            {
+                FilterError = $"'{reasonText}' is not a reason; use one of {string.Join(", ", Enum.GetNames<Reason>().Where(n => n != nameof(Reason.None)))}.";
+                Response.StatusCode = StatusCodes.Status400BadRequest;
+                return Page();
+            }
+            WaitingReason = reason;
+        }
+        if (after.Length > 0 && !Ids.IsValid(after))
+        {
+            FilterError = $"'{after}' is not a prospect id to continue after.";
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Page();
+        }
+        WaitingAfter = after.Length > 0 ? after : null;
+        WaitingByReason = await grain.GetWaitingByReasonAsync();
+        var page = await grain.ListProspectsAsync(new ProspectQuery { Status = ProspectStatus.Waiting, Reason = WaitingReason, Limit = PageSize, After = WaitingAfter });
+        Waiting = page.Items;
+        WaitingNext = page.Next;
+        return Page();
+    }
+
+    public string WaitingLink(Reason? reason, string? after = null)
+    {
+        var query = new Dictionary<string, string?> { ["tab"] = "waiting" };
+        if (reason is { } r)
+        {
+            query["reason"] = r.ToString();
+        }
+        if (after is not null)
+        {
+            query["after"] = after;
+        }
+        return Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString(Link($"/campaigns/{Campaign.Id}"), query);
+    }
+
+    /// <summary>A seat's state for one action as the account itself would answer: can send, or why not and until when.</summary>
+    public static (string Css, string Text, DateTimeOffset? Until) SeatState(SeatView seat, ActionType action)
+    {
+        if (!seat.Exists)
+        {
+            return ("bad", "no such account", null);
+        }
+        if (seat.Status != AccountStatus.Connected)
+        {
+            return ("bad", seat.Status.ToString(), null);
+        }
+        if (!seat.Actions.TryGetValue(action, out var a) || a.Reason == Reason.None)
+        {
+            return ("ok", "can send", null);
+        }
+        var css = a.Reason is Reason.InMailCreditsExhausted or Reason.ActionLimitReached ? "bad" : "warn";
+        return (css, a.Reason.ToString(), a.At);
     }
 
     /// <summary>The "why is it stuck" lookup: straight to the prospect's page.</summary>

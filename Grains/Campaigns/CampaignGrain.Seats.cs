@@ -1,8 +1,64 @@
 namespace OrleansBreaker.Campaigns;
 
+/// <summary>
+/// What the dashboard shows of a campaign beyond its view: the prospects each pool account holds and why
+/// prospects wait. Both come from one grouped count of the store, read at most every <see cref="CountsRefresh"/>,
+/// so a page refreshed by many people costs one query per few seconds.
+/// </summary>
 internal sealed partial class CampaignGrain
 {
-    public Task<IReadOnlyList<PoolSeatCount>> GetPoolSeatsAsync() => throw new NotImplementedException("Bound counts come with the dashboard's pool (issue 12).");
+    internal static readonly TimeSpan CountsRefresh = TimeSpan.FromSeconds(5);
+
+    private (DateTimeOffset At, IReadOnlyList<SeatReasonCount> Counts)? _seatCounts;
+    private Task<IReadOnlyList<SeatReasonCount>>? _countingSeats;
+
+    public async Task<IReadOnlyList<PoolSeatCount>> GetPoolSeatsAsync()
+    {
+        if (!S.Exists)
+        {
+            return [];
+        }
+        var bound = (await SeatCountsAsync()).Where(c => c.AccountId is not null)
+            .GroupBy(c => c.AccountId!, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(c => c.Count), StringComparer.Ordinal);
+        var pool = S.Accounts;
+        // The pool in its order, then accounts that left it but still hold conversations.
+        return [.. pool.Select(a => new PoolSeatCount(a, bound.GetValueOrDefault(a), InPool: true)),
+            .. bound.Keys.Where(a => !pool.Contains(a, StringComparer.Ordinal)).Order(StringComparer.Ordinal).Select(a => new PoolSeatCount(a, bound[a], InPool: false))];
+    }
+
+    public async Task<IReadOnlyDictionary<Reason, int>> GetWaitingByReasonAsync()
+    {
+        if (!S.Exists)
+        {
+            return new Dictionary<Reason, int>();
+        }
+        return (await SeatCountsAsync()).Where(c => c.Status == ProspectStatus.Waiting)
+            .GroupBy(c => c.Reason).ToDictionary(g => g.Key, g => g.Sum(c => c.Count));
+    }
 
     public Task<PoolHistory> GetPoolHistoryAsync(int days) => throw new NotImplementedException("The pool history comes with the dashboard's charts (issue 12).");
+
+    /// <summary>The grouped count, shared by concurrent callers and kept for <see cref="CountsRefresh"/>.</summary>
+    private async Task<IReadOnlyList<SeatReasonCount>> SeatCountsAsync()
+    {
+        var now = time.GetUtcNow();
+        if (_seatCounts is { } known && now - known.At < CountsRefresh)
+        {
+            return known.Counts;
+        }
+        var counting = _countingSeats ??= store.CountBySeatAsync(_key);
+        try
+        {
+            var counts = await counting;
+            _seatCounts = (now, counts);
+            return counts;
+        }
+        finally
+        {
+            if (ReferenceEquals(_countingSeats, counting))
+            {
+                _countingSeats = null;
+            }
+        }
+    }
 }

@@ -26,6 +26,9 @@ public sealed record ProspectFilter
 /// <summary>How many of a campaign's prospects stand on a step with a status.</summary>
 public readonly record struct StepStatusCount(int Step, ProspectStatus Status, int Count);
 
+/// <summary>How many of a campaign's prospects are bound to <see cref="AccountId"/> (null: to none) with a status and reason.</summary>
+public readonly record struct SeatReasonCount(string? AccountId, ProspectStatus Status, Reason Reason, int Count);
+
 /// <summary>
 /// Where campaigns keep their prospects: one row per prospect, written when that prospect changes, so
 /// recording a send costs the same at 100 prospects as at 100,000 (issue 11), plus the campaigns' due
@@ -75,6 +78,12 @@ public interface IProspectStore
 
     /// <summary>How many prospects stand on each step with each status (only non-zero counts).</summary>
     Task<IReadOnlyList<StepStatusCount>> CountAsync(CampaignKey campaign, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// How many prospects each account holds with each status and reason (only non-zero counts): the pool's bound
+    /// prospects per seat and why prospects wait, for the dashboard. Reads every prospect of the campaign.
+    /// </summary>
+    Task<IReadOnlyList<SeatReasonCount>> CountBySeatAsync(CampaignKey campaign, CancellationToken cancellationToken = default);
 
     /// <summary>Per step, the earliest <see cref="ProspectRecord.ResumeAt"/> of its Waiting prospects (steps without one are absent).</summary>
     Task<IReadOnlyDictionary<int, DateTimeOffset>> EarliestResumeAsync(CampaignKey campaign, int stepCount, CancellationToken cancellationToken = default);

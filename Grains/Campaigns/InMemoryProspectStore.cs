@@ -154,6 +154,17 @@ public sealed class InMemoryProspectStore : IProspectStore
         }
     }
 
+    public Task<IReadOnlyList<SeatReasonCount>> CountBySeatAsync(CampaignKey campaign, CancellationToken cancellationToken = default)
+    {
+        var c = Of(campaign, create: false);
+        lock (c.Gate)
+        {
+            IReadOnlyList<SeatReasonCount> counts = [.. c.ById.Values.GroupBy(p => (p.AccountId, p.Status, p.Reason))
+                .Select(g => new SeatReasonCount(g.Key.AccountId, g.Key.Status, g.Key.Reason, g.Count()))];
+            return Task.FromResult(counts);
+        }
+    }
+
     public Task<IReadOnlyDictionary<int, DateTimeOffset>> EarliestResumeAsync(CampaignKey campaign, int stepCount, CancellationToken cancellationToken = default)
     {
         var c = Of(campaign, create: false);

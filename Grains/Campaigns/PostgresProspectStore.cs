@@ -111,6 +111,12 @@ public sealed partial class PostgresProspectStore(NpgsqlDataSource dataSource) :
 
     // Not an index seek: it reads every row of the campaign (an index-only read of the status-reason
     // index at best). The grain maintains its counters and calls this only to rebuild them.
+    private const string CountBySeatSql = """
+        SELECT account_id, status, reason, count(*)::int FROM breaker_prospects
+        WHERE workspace_id = @workspace_id AND campaign_id = @campaign_id
+        GROUP BY account_id, status, reason
+        """;
+
     private const string CountSql = """
         SELECT step, status, count(*)::int FROM breaker_prospects
         WHERE workspace_id = @workspace_id AND campaign_id = @campaign_id
@@ -284,6 +290,20 @@ public sealed partial class PostgresProspectStore(NpgsqlDataSource dataSource) :
         while (await reader.ReadAsync(cancellationToken))
         {
             counts.Add(new StepStatusCount(reader.GetInt32(0), Code<ProspectStatus>(reader.GetInt16(1), "status"), reader.GetInt32(2)));
+        }
+        return counts;
+    }
+
+    public async Task<IReadOnlyList<SeatReasonCount>> CountBySeatAsync(CampaignKey campaign, CancellationToken cancellationToken = default)
+    {
+        await using var command = _dataSource.CreateCommand(CountBySeatSql);
+        AddCampaign(command.Parameters, campaign);
+        var counts = new List<SeatReasonCount>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            counts.Add(new SeatReasonCount(reader.IsDBNull(0) ? null : reader.GetString(0), Code<ProspectStatus>(reader.GetInt16(1), "status"),
+                Code<Reason>(reader.GetInt16(2), "reason"), reader.GetInt32(3)));
         }
         return counts;
     }

@@ -369,6 +369,22 @@ public abstract class ProspectStoreContractTests
     }
 
     [Fact]
+    public async Task CountBySeat_TellsHowManyEachAccountHoldsWithEachStatusAndReason_UnboundAsNull_OnlyNonZero()
+    {
+        var all = Mixed(90);
+        await Store.AddAsync(Campaign, all);
+
+        var counts = await Store.CountBySeatAsync(Campaign);
+
+        var expected = all.GroupBy(p => (p.AccountId, p.Status, p.Reason)).Select(g => new SeatReasonCount(g.Key.AccountId, g.Key.Status, g.Key.Reason, g.Count()));
+        static string Order(SeatReasonCount c) => $"{c.AccountId ?? "~"}/{c.Status}/{c.Reason}";
+        Assert.Equal(expected.OrderBy(Order, StringComparer.Ordinal), counts.OrderBy(Order, StringComparer.Ordinal));
+        Assert.Contains(counts, c => c.AccountId is null);
+        Assert.Contains(counts, c => c.AccountId is not null && c.Status == ProspectStatus.Waiting);
+        Assert.Empty(await Store.CountBySeatAsync(Campaign with { CampaignId = Unique("cmp") }));
+    }
+
+    [Fact]
     public async Task EarliestResume_PerStep_IsTheEarliestResumeOfItsWaitingProspects()
     {
         await Store.AddAsync(Campaign,

@@ -49,6 +49,9 @@ public sealed class FaultyProspectStore(IProspectStore inner) : IProspectStore
     public Task<IReadOnlyList<StepStatusCount>> CountAsync(CampaignKey campaign, CancellationToken cancellationToken = default) =>
         inner.CountAsync(campaign, cancellationToken);
 
+    public Task<IReadOnlyList<SeatReasonCount>> CountBySeatAsync(CampaignKey campaign, CancellationToken cancellationToken = default) =>
+        inner.CountBySeatAsync(campaign, cancellationToken);
+
     public Task<IReadOnlyDictionary<int, DateTimeOffset>> EarliestResumeAsync(CampaignKey campaign, int stepCount, CancellationToken cancellationToken = default) =>
         inner.EarliestResumeAsync(campaign, stepCount, cancellationToken);
 
