@@ -26,6 +26,9 @@ public interface IEventLog
     /// <summary>Every delivered action (<see cref="EventKind.Sent"/>) on the account at or after <paramref name="since"/>: the source of cap counters.</summary>
     Task<IReadOnlyList<DeliveredAction>> ReadDeliveredSinceAsync(string workspaceId, string accountId, DateTimeOffset since, CancellationToken cancellationToken = default);
 
+    /// <summary>The account's breaker trips and clears at or after <paramref name="since"/>, oldest first: the marks of its history chart.</summary>
+    Task<IReadOnlyList<BreakerMark>> ReadBreakerMarksSinceAsync(string workspaceId, string accountId, DateTimeOffset since, CancellationToken cancellationToken = default);
+
     /// <summary>
     /// The event stored with this key on the account, if any: a key is stored once per account (see
     /// <see cref="AppendAsync"/>). The account grain keys a dispatch's final outcome (Sent, Failed, Unknown)

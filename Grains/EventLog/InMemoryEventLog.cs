@@ -97,6 +97,18 @@ public sealed class InMemoryEventLog : IEventLog
         }
     }
 
+    public Task<IReadOnlyList<BreakerMark>> ReadBreakerMarksSinceAsync(string workspaceId, string accountId, DateTimeOffset since, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            IReadOnlyList<BreakerMark> marks = [.. Account(workspaceId, accountId)
+                .Where(e => e.Kind is EventKind.BreakerTripped or EventKind.BreakerCleared && e.Action is not null && e.At >= since)
+                .OrderBy(e => e.At)
+                .Select(e => new BreakerMark(e.At, e.Action!.Value, e.Kind == EventKind.BreakerTripped))];
+            return Task.FromResult(marks);
+        }
+    }
+
     public Task<EventRecord?> FindByKeyAsync(string workspaceId, string accountId, string key, CancellationToken cancellationToken = default)
     {
         return Task.FromResult(_byKey.GetValueOrDefault((workspaceId, accountId, key)));

@@ -432,6 +432,31 @@ public sealed class PostgresEventLog(NpgsqlDataSource dataSource) : IEventLog
         return delivered;
     }
 
+    public async Task<IReadOnlyList<BreakerMark>> ReadBreakerMarksSinceAsync(string workspaceId, string accountId, DateTimeOffset since, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(workspaceId);
+        ArgumentNullException.ThrowIfNull(accountId);
+        // ix_breaker_events_account_breaker (006); without it, correct but reading the account's window.
+        await using var command = _dataSource.CreateCommand("""
+            SELECT at, action, kind FROM breaker_events
+            WHERE workspace_id = @workspace_id AND account_id = @account_id
+              AND kind IN ('BreakerTripped', 'BreakerCleared') AND action IS NOT NULL AND at >= @since
+            ORDER BY at, seq
+            """);
+        command.Parameters.AddWithValue("workspace_id", workspaceId);
+        command.Parameters.AddWithValue("account_id", accountId);
+        command.Parameters.AddWithValue("since", since.ToUniversalTime());
+
+        var marks = new List<BreakerMark>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            marks.Add(new BreakerMark(reader.GetFieldValue<DateTimeOffset>(0), ParseName<ActionType>(reader.GetString(1), "action"),
+                ParseName<EventKind>(reader.GetString(2), "kind") == EventKind.BreakerTripped));
+        }
+        return marks;
+    }
+
     public async Task<EventRecord?> FindByKeyAsync(string workspaceId, string accountId, string key, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(workspaceId);

@@ -278,6 +278,29 @@ public abstract class EventLogContractTests
     }
 
     [Fact]
+    public async Task ReadBreakerMarksSince_ReturnsTheAccountsTripsAndClearsSinceTheTime_OldestFirst()
+    {
+        EventRecord Mark(EventKind kind, DateTimeOffset at, ActionType action) => Sent(at) with { Kind = kind, Action = action, Key = null };
+        await Log.AppendAsync(
+        [
+            Mark(EventKind.BreakerTripped, T0.AddMinutes(-1), ActionType.InMail),                  // before since
+            Mark(EventKind.BreakerCleared, T0.AddMinutes(5), ActionType.InMail),
+            Mark(EventKind.BreakerTripped, T0, ActionType.InMail),                                 // exactly at since
+            Mark(EventKind.BreakerTripped, T0.AddMinutes(2), ActionType.Invite) with { AccountId = Unique("acc") },
+            Mark(EventKind.BreakerTripped, T0.AddMinutes(2), ActionType.Invite) with { WorkspaceId = Unique("ws") },
+            Sent(T0.AddMinutes(3)),
+            Skipped(T0.AddMinutes(3), Reason.InMailCreditsExhausted),
+            Mark(EventKind.BreakerTripped, T0.AddMinutes(7), ActionType.Invite),
+        ]);
+
+        var marks = await Log.ReadBreakerMarksSinceAsync(_workspace, _account, T0);
+
+        Assert.Equal(
+            [new BreakerMark(T0, ActionType.InMail, true), new BreakerMark(T0.AddMinutes(5), ActionType.InMail, false), new BreakerMark(T0.AddMinutes(7), ActionType.Invite, true)],
+            marks);
+    }
+
+    [Fact]
     public async Task ReadDeliveredSince_ReturnsOnlySentActionsOfTheAccountSinceTheTime()
     {
         await Log.AppendAsync(

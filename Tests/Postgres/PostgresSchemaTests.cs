@@ -138,7 +138,8 @@ public sealed class PostgresSchemaTests
     [Theory]
     [InlineData("004_warmup_reason.sql", 3)]
     [InlineData("005_pool_reason.sql", 4)]
-    public async Task AViewMigration_OnTheDatabaseBeforeIt_RaisesTheVersion_KeepsTheSiloRunning_AndAppliedAgainChangesNothing(string fileName, int before)
+    [InlineData("006_breaker_marks_index.sql", 5)]
+    public async Task AMigrationWithoutTableChanges_OnTheDatabaseBeforeIt_RaisesTheVersion_KeepsTheSiloRunning_AndAppliedAgainChangesNothing(string fileName, int before)
     {
         var (server, database, ds) = await DatabaseAtVersionAsync($"v{before}", before);
         await using var _ = ds;
