@@ -127,6 +127,9 @@ internal sealed class MeteredEventLog(IEventLog inner, EventLogMeter meter) : IE
     public Task<IReadOnlyList<BreakerMark>> ReadBreakerMarksSinceAsync(string workspaceId, string accountId, DateTimeOffset since, CancellationToken cancellationToken = default) =>
         inner.ReadBreakerMarksSinceAsync(workspaceId, accountId, since, cancellationToken);
 
+    public Task<IReadOnlyList<DaySentCount>> CountCampaignSentAsync(string workspaceId, string campaignId, DateTimeOffset since, CancellationToken cancellationToken = default) =>
+        inner.CountCampaignSentAsync(workspaceId, campaignId, since, cancellationToken);
+
     public async Task<EventRecord?> FindByKeyAsync(string workspaceId, string accountId, string key, CancellationToken cancellationToken = default)
     {
         if (meter.Bypass)

@@ -36,7 +36,39 @@ internal sealed partial class CampaignGrain
             .GroupBy(c => c.Reason).ToDictionary(g => g.Key, g => g.Sum(c => c.Count));
     }
 
-    public Task<PoolHistory> GetPoolHistoryAsync(int days) => throw new NotImplementedException("The pool history comes with the dashboard's charts (issue 12).");
+    public async Task<PoolHistory> GetPoolHistoryAsync(int days)
+    {
+        days = Math.Clamp(days, 1, 31);
+        var now = time.GetUtcNow();
+        if (_poolHistory is { } known && known.History.Days.Count == days && now - known.At < HistoryRefresh)
+        {
+            return known.History;
+        }
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        var first = today.AddDays(1 - days);
+        var counts = S.Exists
+            ? await eventLog.CountCampaignSentAsync(_workspaceId, _campaignId, new DateTimeOffset(first.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero))
+            : [];
+        var accounts = S.Accounts.Concat(counts.Select(c => c.AccountId)).Distinct(StringComparer.Ordinal).ToList();
+        var perAccount = accounts.ToDictionary(a => a, _ => new int[days], StringComparer.Ordinal);
+        foreach (var c in counts)
+        {
+            var i = c.Day.DayNumber - first.DayNumber;
+            if (i >= 0 && i < days)
+            {
+                perAccount[c.AccountId][i] += c.Count;
+            }
+        }
+        var history = new PoolHistory([.. Enumerable.Range(0, days).Select(first.AddDays)],
+            perAccount.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<int>)kv.Value, StringComparer.Ordinal));
+        _poolHistory = (now, history);
+        return history;
+    }
+
+    /// <summary>The pool's history is read from the event log at most this often.</summary>
+    private static readonly TimeSpan HistoryRefresh = TimeSpan.FromSeconds(30);
+
+    private (DateTimeOffset At, PoolHistory History)? _poolHistory;
 
     /// <summary>The grouped count, shared by concurrent callers and kept for <see cref="CountsRefresh"/>.</summary>
     private async Task<IReadOnlyList<SeatReasonCount>> SeatCountsAsync()

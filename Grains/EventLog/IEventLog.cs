@@ -30,6 +30,12 @@ public interface IEventLog
     Task<IReadOnlyList<BreakerMark>> ReadBreakerMarksSinceAsync(string workspaceId, string accountId, DateTimeOffset since, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// The campaign's deliveries (<see cref="EventKind.Sent"/>) at or after <paramref name="since"/>, counted per UTC
+    /// day and account (only non-zero counts): the pool's chart. Reads the campaign's events of the window.
+    /// </summary>
+    Task<IReadOnlyList<DaySentCount>> CountCampaignSentAsync(string workspaceId, string campaignId, DateTimeOffset since, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// The event stored with this key on the account, if any: a key is stored once per account (see
     /// <see cref="AppendAsync"/>). The account grain keys a dispatch's final outcome (Sent, Failed, Unknown)
     /// with its idempotency key, and events posted from outside with a key of their own; campaigns key their
@@ -44,6 +50,9 @@ public interface IEventLog
     /// </summary>
     Task<EventRecord?> FindLatestSentToProspectAsync(string workspaceId, string accountId, string prospectId, CancellationToken cancellationToken = default);
 }
+
+/// <summary>How many deliveries a campaign made from one account on one UTC day.</summary>
+public readonly record struct DaySentCount(DateOnly Day, string AccountId, int Count);
 
 /// <summary>One delivered action, as the cap counters need it.</summary>
 public readonly record struct DeliveredAction(ActionType Action, DateTimeOffset At);

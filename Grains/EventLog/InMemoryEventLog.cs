@@ -109,6 +109,18 @@ public sealed class InMemoryEventLog : IEventLog
         }
     }
 
+    public Task<IReadOnlyList<DaySentCount>> CountCampaignSentAsync(string workspaceId, string campaignId, DateTimeOffset since, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            IReadOnlyList<DaySentCount> counts = [.. (_byCampaign.GetValueOrDefault((workspaceId, campaignId)) ?? [])
+                .Where(e => e.Kind == EventKind.Sent && e.AccountId is not null && e.At >= since)
+                .GroupBy(e => (Day: DateOnly.FromDateTime(e.At.UtcDateTime), e.AccountId))
+                .Select(g => new DaySentCount(g.Key.Day, g.Key.AccountId!, g.Count()))];
+            return Task.FromResult(counts);
+        }
+    }
+
     public Task<EventRecord?> FindByKeyAsync(string workspaceId, string accountId, string key, CancellationToken cancellationToken = default)
     {
         return Task.FromResult(_byKey.GetValueOrDefault((workspaceId, accountId, key)));

@@ -457,6 +457,29 @@ public sealed class PostgresEventLog(NpgsqlDataSource dataSource) : IEventLog
         return marks;
     }
 
+    public async Task<IReadOnlyList<DaySentCount>> CountCampaignSentAsync(string workspaceId, string campaignId, DateTimeOffset since, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(workspaceId);
+        ArgumentNullException.ThrowIfNull(campaignId);
+        await using var command = _dataSource.CreateCommand("""
+            SELECT (at AT TIME ZONE 'UTC')::date, account_id, count(*)::int FROM breaker_events
+            WHERE workspace_id = @workspace_id AND campaign_id = @campaign_id
+              AND kind = 'Sent' AND account_id IS NOT NULL AND at >= @since
+            GROUP BY 1, 2
+            """);
+        command.Parameters.AddWithValue("workspace_id", workspaceId);
+        command.Parameters.AddWithValue("campaign_id", campaignId);
+        command.Parameters.AddWithValue("since", since.ToUniversalTime());
+
+        var counts = new List<DaySentCount>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            counts.Add(new DaySentCount(reader.GetFieldValue<DateOnly>(0), reader.GetString(1), reader.GetInt32(2)));
+        }
+        return counts;
+    }
+
     public async Task<EventRecord?> FindByKeyAsync(string workspaceId, string accountId, string key, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(workspaceId);

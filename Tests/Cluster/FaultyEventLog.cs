@@ -21,6 +21,9 @@ public abstract class DelegatingEventLog(IEventLog inner) : IEventLog
     public Task<IReadOnlyList<BreakerMark>> ReadBreakerMarksSinceAsync(string workspaceId, string accountId, DateTimeOffset since, CancellationToken cancellationToken = default) =>
         inner.ReadBreakerMarksSinceAsync(workspaceId, accountId, since, cancellationToken);
 
+    public Task<IReadOnlyList<DaySentCount>> CountCampaignSentAsync(string workspaceId, string campaignId, DateTimeOffset since, CancellationToken cancellationToken = default) =>
+        inner.CountCampaignSentAsync(workspaceId, campaignId, since, cancellationToken);
+
     public Task<EventRecord?> FindByKeyAsync(string workspaceId, string accountId, string key, CancellationToken cancellationToken = default) =>
         inner.FindByKeyAsync(workspaceId, accountId, key, cancellationToken);
 

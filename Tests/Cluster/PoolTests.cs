@@ -84,6 +84,38 @@ public sealed class PoolTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task TheDashboardsCounts_ProspectsHeldPerSeat_SendsPerDayPerSeat_AndAnAccountsDaysWithItsTrips()
+    {
+        var limits = new Dictionary<ActionType, CapLimits> { [ActionType.Invite] = Daily(10) };
+        await CreateAccountAsync("a", new AccountSettings { Limits = limits, TimeZone = "Asia/Tokyo" });
+        await CreateAccountAsync("b", new AccountSettings { Limits = limits }, inMailCredits: 0);
+        var campaign = await CreateCampaignAsync("charts", ["a", "b"], [new(ActionType.Invite), new(ActionType.InMail)], 6);
+        await Scenario.DrainAsync(campaign);
+
+        // Each seat delivered 3 invites; b's InMail tripped at once, so a sent every InMail of the step.
+        var seats = await campaign.GetPoolSeatsAsync();
+        Assert.Equal([(Seat("a"), 3, true), (Seat("b"), 3, true)], seats.Select(s => (s.AccountId, s.Bound, s.InPool)));
+        var pool = await campaign.GetPoolHistoryAsync(14);
+        Assert.Equal(14, pool.Days.Count);
+        Assert.Equal(DateOnly.FromDateTime(TestWorld.Time.GetUtcNow().UtcDateTime), pool.Days[^1]);
+        var sentByA = Delivered("a", ActionType.Invite) + Delivered("a", ActionType.InMail);
+        var sentByB = Delivered("b", ActionType.Invite) + Delivered("b", ActionType.InMail);
+        Assert.Equal((sentByA, sentByB), (pool.SentPerAccount[Seat("a")].Sum(), pool.SentPerAccount[Seat("b")].Sum()));
+        Assert.Equal(sentByA + sentByB, (await campaign.GetViewAsync()).Counters.Sent);
+
+        var history = await Account("b").GetHistoryAsync(14);
+        Assert.Equal(14, history.Days.Count);
+        Assert.Equal(3, history.Days[^1].Sent[ActionType.Invite]);
+        Assert.Equal(10, history.Days[^1].DailyCap[ActionType.Invite]);
+        Assert.All(history.Days.SkipLast(1), d => Assert.All(d.Sent.Values, n => Assert.Equal(0, n)));
+        var trip = Assert.Single(history.Marks);
+        Assert.Equal((ActionType.InMail, true), (trip.Action, trip.Tripped));
+        // a's days are Tokyo's: its last day is today in Tokyo.
+        var tokyoToday = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(TestWorld.Time.GetUtcNow(), TimeZoneInfo.FindSystemTimeZoneById("Asia/Tokyo")).DateTime);
+        Assert.Equal(tokyoToday, (await Account("a").GetHistoryAsync(14)).Days[^1].Day);
+    }
+
+    [Fact]
     public async Task AssignmentFollowsEachAccountsOwnLocalDay_ASeatWhoseDayHasRolledHasTheMostRoom()
     {
         // Tokyo's day starts 14 hours before New York's: find an instant when Tokyo has just rolled over.

@@ -301,6 +301,30 @@ public abstract class EventLogContractTests
     }
 
     [Fact]
+    public async Task CountCampaignSent_CountsTheCampaignsDeliveriesPerUtcDayAndAccount_SinceTheTime()
+    {
+        var other = Unique("acc");
+        var day = DateOnly.FromDateTime(T0.UtcDateTime);
+        await Log.AppendAsync(
+        [
+            Sent(T0.AddDays(-1)),                                                       // before since
+            Sent(T0), Sent(T0.AddHours(11).AddMinutes(59)),                             // T0 is noon: both on T0's day
+            Sent(T0.AddHours(12)) with { AccountId = other },                           // the next UTC day
+            Sent(T0.AddHours(1)) with { AccountId = other },
+            Skipped(T0.AddHours(1), Reason.CapReached),
+            Sent(T0.AddHours(1)) with { CampaignId = Unique("cmp") },
+            Sent(T0.AddHours(1)) with { WorkspaceId = Unique("ws") },
+        ]);
+
+        var counts = await Log.CountCampaignSentAsync(Workspace, Campaign, T0);
+
+        Assert.Equal(
+            new[] { new DaySentCount(day, _account, 2), new DaySentCount(day, other, 1), new DaySentCount(day.AddDays(1), other, 1) }
+                .OrderBy(c => c.Day).ThenBy(c => c.AccountId, StringComparer.Ordinal),
+            counts.OrderBy(c => c.Day).ThenBy(c => c.AccountId, StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task ReadDeliveredSince_ReturnsOnlySentActionsOfTheAccountSinceTheTime()
     {
         await Log.AppendAsync(
