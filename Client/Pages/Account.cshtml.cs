@@ -10,14 +10,24 @@ public sealed partial class AccountModel(ILogger<AccountModel> logger) : Workspa
 
     public IReadOnlyList<CampaignView> Campaigns { get; private set; } = [];
 
+    public const int HistoryDays = 14;
+
+    public AccountHistory History { get; private set; } = new("UTC", [], []);
+
+    /// <summary>The actions the history chart shows: those delivered or tripped in the window.</summary>
+    public IReadOnlyList<ActionType> ChartedActions =>
+        [.. ActionTypes.All.Where(a => History.Days.Any(d => d.Sent.GetValueOrDefault(a) > 0) || History.Marks.Any(m => m.Action == a))];
+
     public async Task<IActionResult> OnGetAsync()
     {
         var id = Route("accountId");
-        Account = await Cluster.GetGrain<IAccountGrain>(GrainKeys.Scoped(Ws, id)).GetViewAsync();
+        var grain = Cluster.GetGrain<IAccountGrain>(GrainKeys.Scoped(Ws, id));
+        Account = await grain.GetViewAsync();
         if (!Account.Exists)
         {
             return NotFound();
         }
+        History = await grain.GetHistoryAsync(HistoryDays);
         // The directory names this account's campaigns, so only those are read: reading every campaign of
         // the workspace cost one activation each, thousands per page at a large workspace (issue 11).
         var workspace = Cluster.GetGrain<IWorkspaceGrain>(Ws);

@@ -42,6 +42,10 @@ public sealed class CampaignModel : WorkspacePage
 
     public string? WaitingNext { get; private set; }
 
+    public const int HistoryDays = 14;
+
+    public PoolHistory? History { get; private set; }
+
     public IReadOnlyList<ActionType> Actions => [.. Campaign.Steps.Select(s => s.Action).Distinct()];
 
     public async Task<IActionResult> OnGetAsync(string? tab)
@@ -87,8 +91,10 @@ public sealed class CampaignModel : WorkspacePage
     {
         var seats = grain.GetPoolSeatsAsync();
         var waiting = grain.GetWaitingByReasonAsync();
+        var history = grain.GetPoolHistoryAsync(HistoryDays);
         Seats = await seats;
         WaitingByReason = await waiting;
+        History = await history;
         var actions = Actions;
         var views = await Task.WhenAll(Seats.Select(s => Cluster.GetGrain<IAccountGrain>(GrainKeys.Scoped(Ws, s.AccountId)).GetSeatAsync(actions)));
         SeatViews = views.ToDictionary(v => v.AccountId, StringComparer.Ordinal);

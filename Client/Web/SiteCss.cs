@@ -56,5 +56,16 @@ public static class SiteCss
         .signin form { display:flex; flex-direction:column; gap:.8rem; } .signin input { width:100%; }
         .error { color:var(--bad); } .why { font-size:1.05rem; border-left:4px solid var(--warn); padding:.3rem .9rem; background:var(--warn-bg); }
         .pager { display:flex; gap:1rem; margin:.8rem 0; }
+        .charts { display:flex; flex-wrap:wrap; gap:1rem; } .charts figure { margin:0; max-width:560px; flex:1 1 420px; }
+        .charts figcaption { font-size:12px; color:var(--muted); }
+        svg.chart { width:100%; height:auto; border:1px solid var(--line); border-radius:6px; background:#fff; }
+        svg.chart .bar { fill:#54aeff; } svg.chart .cap { fill:none; stroke:var(--warn); stroke-width:1.5; stroke-dasharray:4 3; }
+        svg.chart .trip { stroke:var(--bad); stroke-width:2; } svg.chart .clear { stroke:var(--ok); stroke-width:2; }
+        svg.chart .axis { stroke:#afb8c1; } svg.chart .label { font-size:10px; fill:var(--muted); }
+        svg.chart .s0 { fill:#0969da; } svg.chart .s1 { fill:#1a7f37; } svg.chart .s2 { fill:#bf8700; } svg.chart .s3 { fill:#cf222e; }
+        svg.chart .s4 { fill:#8250df; } svg.chart .s5 { fill:#1b7c83; } svg.chart .s6 { fill:#bc4c00; } svg.chart .s7 { fill:#57606a; }
+        .legend { display:inline-block; width:.8em; height:.8em; border-radius:2px; margin-right:.25em; vertical-align:middle; }
+        .legend.s0 { background:#0969da; } .legend.s1 { background:#1a7f37; } .legend.s2 { background:#bf8700; } .legend.s3 { background:#cf222e; }
+        .legend.s4 { background:#8250df; } .legend.s5 { background:#1b7c83; } .legend.s6 { background:#bc4c00; } .legend.s7 { background:#57606a; }
         """;
 }

@@ -51,6 +51,9 @@ public sealed class PoolDashboardBrowserTests(DashboardFixture fixture)
         Assert.Equal("2", seats[0].FindElement(By.CssSelector(".bound")).Text);
         Assert.Equal("0", seats[1].FindElement(By.CssSelector(".bound")).Text);
         Assert.All(seats, s => Assert.Contains("InMailCreditsExhausted", s.FindElement(By.CssSelector(".seat-state[data-action=InMail]")).Text));
+        // The pool's sends per day: today's stacked bar is rich's 2; the legend counts each seat.
+        Assert.True(browser.Find("#chart-pool").Displayed);
+        Assert.Equal([$"{rich}: 2", $"{dry}: 0"], browser.FindAll("#pool-history .pool-legend").Select(l => l.Text.Trim()));
         var reasons = browser.FindAll("#waiting-by-reason .waiting-reason-row");
         var waiting = Assert.Single(reasons);
         Assert.Equal("InMailCreditsExhausted", waiting.GetAttribute("data-reason"));
@@ -75,6 +78,15 @@ public sealed class PoolDashboardBrowserTests(DashboardFixture fixture)
         browser.Open($"/w/{workspace}/campaigns/team/prospects/{sent[0].Id}");
         browser.Screenshot("pool-prospect");
         Assert.Equal(rich, browser.Find("#prospect-account a").Text);
+
+        // dry's page: 14 days of InMail, nothing delivered, its trip marked in red.
+        browser.Open($"/w/{workspace}/accounts/{dry}");
+        browser.Screenshot("pool-account-history");
+        var chart = browser.Find("#history #chart-InMail");
+        Assert.True(chart.Displayed);
+        Assert.Equal(14, chart.FindElements(By.CssSelector("rect.bar")).Count);
+        Assert.Single(chart.FindElements(By.CssSelector("line.trip")));
+        Assert.Equal("rgb(179, 38, 30)", chart.FindElement(By.CssSelector("line.trip")).GetCssValue("stroke"));
 
         // A reason that is not one is a clear 400 on the page, not a crash.
         browser.Open($"/w/{workspace}/campaigns/team?tab=waiting&reason=Sunspots");
