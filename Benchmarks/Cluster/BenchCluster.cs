@@ -15,11 +15,11 @@ using OrleansBreaker.Upstream;
 namespace OrleansBreaker.Benchmarks.Cluster;
 
 /// <summary>
-/// The product's silo set-up, as <c>AddBreakerSilo</c> and the tests' fixtures make it: memory storage
-/// and reminders (the embedded default) or <c>UseBreakerPostgres</c>, then <c>AddBreakerServices</c>
-/// with pacing off and campaigns not dispatching by themselves. Replaced, like the tests do: the
-/// clock (the world's), the upstream (the world's simulated LinkedIn, metered). Wrapped: the
-/// event log the product registered (timed per call). Logging at the production levels into a counter.
+/// The product's silo, built as every silo is (<c>UseBreaker</c>: memory storage and reminders, or PostgreSQL
+/// through the ADO.NET providers), with pacing off and campaigns not dispatching by themselves. Put in place of
+/// the product's parts: the clock (the world's) and the upstream (the world's simulated LinkedIn, metered).
+/// Wrapped: the event log and grain store the product registered (timed per call). Logging at the production
+/// levels into a counter.
 /// </summary>
 public sealed class BenchSiloConfigurator : ISiloConfigurator
 {
@@ -36,13 +36,8 @@ public sealed class BenchSiloConfigurator : ISiloConfigurator
         };
         if (world.ConnectionString is { } connectionString)
         {
-            siloBuilder.UseBreakerPostgres(connectionString);
             settings["Storage:Provider"] = "Postgres";
             settings["Storage:ConnectionString"] = connectionString;
-        }
-        else
-        {
-            siloBuilder.UseBreakerMemoryStorage();
         }
         if (world.Upstream.Ledger is { } ledger)
         {
@@ -56,11 +51,13 @@ public sealed class BenchSiloConfigurator : ISiloConfigurator
         {
             settings[key] = value;
         }
+        siloBuilder.UseBreaker(new ConfigurationBuilder().AddInMemoryCollection(settings).Build(), new BreakerOverrides
+        {
+            Clock = world.Clock,
+            LinkedIn = world.LinkedIn,
+            Upstream = sp => new MeteredUpstream(world.LinkedIn, world.Upstream, sp.GetRequiredService<ILocalSiloDetails>().Name),
+        });
         var services = siloBuilder.Services;
-        services.AddBreakerServices(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
-        services.AddKeyedSingleton(BreakerServices.ClockKey, world.Clock);
-        services.AddSingleton(world.LinkedIn);
-        services.AddSingleton<ILinkedInUpstream>(sp => new MeteredUpstream(world.LinkedIn, world.Upstream, sp.GetRequiredService<ILocalSiloDetails>().Name));
         DecorateEventLog(services, world.EventLog);
         DecorateGrainStore(services, world.Storage);
         services.AddLogging(logging =>

@@ -12,13 +12,13 @@ public static class BreakerServices
     /// <summary>The service key of the product's <see cref="TimeProvider"/>; grains take it with <c>[FromKeyedServices(ClockKey)]</c>.</summary>
     public const string ClockKey = "OrleansBreaker.Clock";
 
-    public static IServiceCollection AddBreakerServices(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddBreakerServices(this IServiceCollection services, IConfiguration configuration, BreakerOverrides? overrides = null)
     {
         services.AddOptions<DispatchOptions>().Bind(configuration.GetSection(DispatchOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
         var clock = configuration.GetSection(ClockOptions.Section).Get<ClockOptions>() ?? new ClockOptions();
-        TimeProvider timeProvider = clock.Start is { } start ? new SimulationTimeProvider(start) : TimeProvider.System;
+        TimeProvider timeProvider = overrides?.Clock ?? (clock.Start is { } start ? new SimulationTimeProvider(start) : TimeProvider.System);
         // The product's clock is keyed so that a simulated or fake clock never reaches Orleans' own
         // runtime timers. Reminders read theirs under Orleans' key: it must be the clock the grains read.
         services.AddKeyedSingleton(ClockKey, timeProvider);
@@ -29,9 +29,21 @@ public static class BreakerServices
         services.AddSingleton<Orleans.ILifecycleParticipant<Orleans.Runtime.ISiloLifecycle>, Outcomes.OutcomeFeedKeeper>();
         services.AddSingleton<SendThrottle>();
         services.AddSingleton<Campaigns.CampaignRunGate>();
-        services.AddSingleton(sp => new SimulatedLinkedIn(sp.GetRequiredKeyedService<TimeProvider>(ClockKey)));
+        if (overrides?.LinkedIn is { } linkedIn)
+        {
+            services.AddSingleton<SimulatedLinkedIn>(linkedIn);
+        }
+        else
+        {
+            services.AddSingleton(sp => new SimulatedLinkedIn(sp.GetRequiredKeyedService<TimeProvider>(ClockKey)));
+        }
         // An explicit choice, validated here: anything but a known name stops the start.
-        if (UpstreamProviders.Read(configuration) == UpstreamProvider.Http)
+        var provider = UpstreamProviders.Read(configuration);
+        if (overrides?.Upstream is { } upstream)
+        {
+            services.AddSingleton<ILinkedInUpstream>(upstream);
+        }
+        else if (provider == UpstreamProvider.Http)
         {
             // One LinkedIn stand-in (or provider) shared by every silo, over HTTP.
             services.AddHttpLinkedInUpstream(configuration);
@@ -42,16 +54,34 @@ public static class BreakerServices
         }
 
         var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
-        if (storage.Provider == StorageProvider.Postgres && !string.IsNullOrWhiteSpace(storage.ConnectionString))
+        var postgres = storage.Provider == StorageProvider.Postgres && !string.IsNullOrWhiteSpace(storage.ConnectionString);
+        if (postgres)
         {
             // The process's one data source and pool, sized by Storage:MaxPoolSize (PostgresConnection.AddBreakerDataSource).
             services.AddBreakerDataSource(storage);
+        }
+        if (overrides?.EventLog is { } eventLog)
+        {
+            services.AddSingleton<IEventLog>(eventLog);
+        }
+        else if (postgres)
+        {
             services.AddSingleton<IEventLog>(sp => new PostgresEventLog(sp.GetRequiredService<NpgsqlDataSource>()));
-            services.AddSingleton<IProspectStore>(sp => new PostgresProspectStore(sp.GetRequiredService<NpgsqlDataSource>()));
         }
         else
         {
             services.AddSingleton<IEventLog, InMemoryEventLog>();
+        }
+        if (overrides?.Prospects is { } prospects)
+        {
+            services.AddSingleton<IProspectStore>(prospects);
+        }
+        else if (postgres)
+        {
+            services.AddSingleton<IProspectStore>(sp => new PostgresProspectStore(sp.GetRequiredService<NpgsqlDataSource>()));
+        }
+        else
+        {
             services.AddSingleton<IProspectStore, InMemoryProspectStore>();
         }
         // Wakes campaigns whose work is due from the prospect store's due index (no reminder per campaign).

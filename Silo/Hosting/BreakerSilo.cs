@@ -31,6 +31,29 @@ public sealed class SiloHostOptions
 public static class BreakerSilo
 {
     /// <summary>
+    /// The one way to make a silo OrleansBreaker's: grain state and reminders where <c>Storage:Provider</c> says
+    /// (memory, or PostgreSQL through the ADO.NET providers), and every service the grains need
+    /// (<see cref="BreakerServices.AddBreakerServices"/>). The process's host (<see cref="AddBreakerSilo"/>), the
+    /// test clusters and the benchmark harness all build their silos with it; they differ only in
+    /// <paramref name="configuration"/> and in the parts they put in place of the product's (<paramref name="overrides"/>).
+    /// Clustering and endpoints are the caller's (the test host brings its own).
+    /// </summary>
+    public static ISiloBuilder UseBreaker(this ISiloBuilder silo, IConfiguration configuration, BreakerOverrides? overrides = null)
+    {
+        var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        if (storage.Provider == StorageProvider.Postgres)
+        {
+            silo.UseBreakerPostgres(storage.ConnectionString!, storage.MaxPoolSize);
+        }
+        else
+        {
+            silo.UseBreakerMemoryStorage();
+        }
+        silo.Services.AddBreakerServices(configuration, overrides);
+        return silo;
+    }
+
+    /// <summary>
     /// Adds an OrleansBreaker silo to the host. <c>Storage:Provider</c> chooses, explicitly, between the
     /// embedded default (Memory) and PostgreSQL; nothing is inferred from the environment.
     /// </summary>
@@ -53,7 +76,6 @@ public static class BreakerSilo
                 "Development profile only (DOTNET_ENVIRONMENT=Development). Set Upstream__Provider=Http and Upstream__BaseUrl to the provider's URL.");
         }
 
-        builder.Services.AddBreakerServices(configuration);
         builder.Services.AddMetricsPublisher();
         if (storage.Provider == StorageProvider.Postgres)
         {
@@ -76,13 +98,12 @@ public static class BreakerSilo
             {
                 var ip = host.AdvertisedIp is null ? IPAddress.Loopback : IPAddress.Parse(host.AdvertisedIp);
                 silo.ConfigureEndpoints(ip, host.SiloPort, host.GatewayPort, listenOnAnyHostAddress: host.AdvertisedIp is not null);
-                silo.UseBreakerPostgres(storage.ConnectionString!);
             }
             else
             {
                 silo.UseLocalhostClustering(host.SiloPort, host.GatewayPort, new IPEndPoint(IPAddress.Loopback, host.PrimarySiloPort));
-                silo.UseBreakerMemoryStorage();
             }
+            silo.UseBreaker(configuration);
         });
 
         if (configuration.GetValue("Demo:Enabled", false))

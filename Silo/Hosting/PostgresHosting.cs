@@ -21,6 +21,7 @@ public static class PostgresHosting
     /// <summary>Uses PostgreSQL for clustering, reminders and grain state, all through the process's one data source.</summary>
     /// <param name="silo">The silo builder.</param>
     /// <param name="connectionString">An Npgsql connection string to a database with the <c>deploy/sql</c> schema.</param>
+    /// <param name="maxPoolSize">The process's connection budget; null: the host configuration's <c>Storage:MaxPoolSize</c>.</param>
     /// <remarks>
     /// Orleans 10.4's ADO.NET providers take a <see cref="System.Data.Common.DbDataSource"/> (their
     /// <c>DataSource</c> option, exclusive with <c>ConnectionString</c>; Orleans does not dispose it): they get the
@@ -28,7 +29,7 @@ public static class PostgresHosting
     /// budget, <c>Storage:MaxPoolSize</c> (<see cref="PoolBudget"/>). Given connection strings instead, each
     /// provider would open Npgsql's global pool for that string, beside the data source's own pool.
     /// </remarks>
-    public static ISiloBuilder UseBreakerPostgres(this ISiloBuilder silo, string connectionString)
+    public static ISiloBuilder UseBreakerPostgres(this ISiloBuilder silo, string connectionString, int? maxPoolSize = null)
     {
         ArgumentNullException.ThrowIfNull(silo);
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
@@ -36,7 +37,7 @@ public static class PostgresHosting
         {
             Provider = StorageProvider.Postgres,
             ConnectionString = connectionString,
-            MaxPoolSize = silo.Configuration.GetValue<int?>($"{StorageOptions.Section}:{nameof(StorageOptions.MaxPoolSize)}"),
+            MaxPoolSize = maxPoolSize ?? silo.Configuration.GetValue<int?>($"{StorageOptions.Section}:{nameof(StorageOptions.MaxPoolSize)}"),
         });
 
         silo.UseAdoNetClustering((OptionsBuilder<AdoNetClusteringSiloOptions> clustering) =>

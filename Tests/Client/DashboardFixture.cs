@@ -32,12 +32,10 @@ public sealed class DashboardSiloConfigurator : ISiloConfigurator
 {
     public void Configure(ISiloBuilder siloBuilder)
     {
-        new EmbeddedSiloConfigurator().Configure(siloBuilder);
-        // Registered after the embedded ones: the last registration is the one resolved.
-        siloBuilder.Services.AddKeyedSingleton<TimeProvider>(BreakerServices.ClockKey, DashboardWorld.Time);
-        siloBuilder.Services.AddSingleton(DashboardWorld.LinkedIn);
-        siloBuilder.Services.AddSingleton<ILinkedInUpstream>(DashboardWorld.LinkedIn);
-        siloBuilder.Services.AddSingleton<IEventLog>(DashboardWorld.EventLog);
+        EmbeddedSiloConfigurator.Build(siloBuilder, new BreakerOverrides
+        {
+            Clock = DashboardWorld.Time, LinkedIn = DashboardWorld.LinkedIn, EventLog = DashboardWorld.EventLog, Prospects = TestWorld.Prospects,
+        });
         siloBuilder.Services.AddMetricsPublisher(TimeSpan.FromMilliseconds(300));
         siloBuilder.AddDashboard();
     }

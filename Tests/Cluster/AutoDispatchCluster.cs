@@ -16,15 +16,14 @@ public sealed class AutoDispatchSiloConfigurator : ISiloConfigurator
 
     public void Configure(ISiloBuilder siloBuilder)
     {
-        new EmbeddedSiloConfigurator().Configure(siloBuilder);
-        siloBuilder.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = ResponseTimeout);
-        siloBuilder.Services.PostConfigure<DispatchOptions>(o =>
+        EmbeddedSiloConfigurator.Build(siloBuilder, EmbeddedSiloConfigurator.World, new Dictionary<string, string?>
         {
-            o.AutoDispatch = true;
-            o.CampaignTick = TimeSpan.FromMilliseconds(50);
-            o.WakePollInterval = TimeSpan.FromMilliseconds(100);
-            o.OutcomeFeedInterval = TimeSpan.FromMilliseconds(50);
+            ["Dispatch:AutoDispatch"] = "true",
+            ["Dispatch:CampaignTick"] = "00:00:00.050",
+            ["Dispatch:WakePollInterval"] = "00:00:00.100",
+            ["Dispatch:OutcomeFeedInterval"] = "00:00:00.050",
         });
+        siloBuilder.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = ResponseTimeout);
     }
 }
 

@@ -26,24 +26,30 @@ public static class TestWorld
     public static FaultyProspectStore Prospects { get; } = new(new InMemoryProspectStore());
 }
 
-/// <summary>Silo set-up of the embedded default, with the test world's clock, upstream and event log.</summary>
+/// <summary>Silo set-up of the embedded default, with the test world's clock, upstream, event log and prospect store.</summary>
 public sealed class EmbeddedSiloConfigurator : ISiloConfigurator
 {
-    public void Configure(ISiloBuilder siloBuilder)
+    public static BreakerOverrides World => new()
     {
-        siloBuilder.UseBreakerMemoryStorage();
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        Clock = TestWorld.Time, LinkedIn = TestWorld.LinkedIn, EventLog = TestWorld.EventLog, Prospects = TestWorld.Prospects,
+    };
+
+    public void Configure(ISiloBuilder siloBuilder) => Build(siloBuilder, World);
+
+    /// <summary>The embedded default as the tests run it (campaigns dispatched by the test), on <paramref name="world"/>'s parts.</summary>
+    public static ISiloBuilder Build(ISiloBuilder siloBuilder, BreakerOverrides world, IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        var merged = new Dictionary<string, string?>
         {
             ["Dispatch:AutoDispatch"] = "false",
             ["Dispatch:OutcomeFeedInterval"] = "00:00:00.200",
             ["Upstream:Provider"] = "Simulated",
-        }).Build();
-        siloBuilder.Services.AddBreakerServices(configuration);
-        siloBuilder.Services.AddKeyedSingleton<TimeProvider>(BreakerServices.ClockKey, TestWorld.Time);
-        siloBuilder.Services.AddSingleton(TestWorld.LinkedIn);
-        siloBuilder.Services.AddSingleton<ILinkedInUpstream>(TestWorld.LinkedIn);
-        siloBuilder.Services.AddSingleton<IEventLog>(TestWorld.EventLog);
-        siloBuilder.Services.AddSingleton<IProspectStore>(TestWorld.Prospects);
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            merged[key] = value;
+        }
+        return siloBuilder.UseBreaker(new ConfigurationBuilder().AddInMemoryCollection(merged).Build(), world);
     }
 }
 

@@ -21,15 +21,13 @@ public sealed class HttpSimulatorSiloConfigurator : ISiloConfigurator
 
     public void Configure(ISiloBuilder siloBuilder)
     {
-        siloBuilder.UseBreakerMemoryStorage();
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Dispatch:AutoDispatch"] = "false",
             ["Upstream:Provider"] = "Http",
             ["Upstream:BaseUrl"] = siloBuilder.Configuration[BaseUrlKey],
         }).Build();
-        siloBuilder.Services.AddBreakerServices(configuration);
-        siloBuilder.Services.AddKeyedSingleton<TimeProvider>(BreakerServices.ClockKey, Time);
+        siloBuilder.UseBreaker(configuration, new BreakerOverrides { Clock = Time });
     }
 }
 

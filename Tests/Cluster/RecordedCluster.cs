@@ -53,12 +53,10 @@ public sealed class RecordedSiloConfigurator : ISiloConfigurator
 {
     public void Configure(ISiloBuilder siloBuilder)
     {
-        new EmbeddedSiloConfigurator().Configure(siloBuilder);
-        // Registered after the embedded ones: the last registration is the one resolved.
-        siloBuilder.Services.AddKeyedSingleton<TimeProvider>(BreakerServices.ClockKey, RecordedWorld.Time);
-        siloBuilder.Services.AddSingleton(RecordedWorld.LinkedIn);
-        siloBuilder.Services.AddSingleton<ILinkedInUpstream>(RecordedWorld.LinkedIn);
-        siloBuilder.Services.AddSingleton<IEventLog>(RecordedWorld.EventLog);
+        EmbeddedSiloConfigurator.Build(siloBuilder, new BreakerOverrides
+        {
+            Clock = RecordedWorld.Time, LinkedIn = RecordedWorld.LinkedIn, EventLog = RecordedWorld.EventLog, Prospects = TestWorld.Prospects,
+        });
     }
 }
 

@@ -25,11 +25,15 @@ public sealed class DurableSiloConfigurator : ISiloConfigurator
 
     public static SimulatedLinkedIn LinkedIn { get; } = new(Time);
 
-    public void Configure(ISiloBuilder siloBuilder)
+    public static BreakerOverrides World => new() { Clock = Time, LinkedIn = LinkedIn };
+
+    public void Configure(ISiloBuilder siloBuilder) => Build(siloBuilder, World);
+
+    /// <summary>The product's PostgreSQL silo as the durable tests run it, on <paramref name="world"/>'s parts.</summary>
+    public static ISiloBuilder Build(ISiloBuilder siloBuilder, BreakerOverrides world)
     {
         var connectionString = siloBuilder.Configuration[ConnectionStringKey]
             ?? throw new InvalidOperationException($"{ConnectionStringKey} is not configured.");
-        siloBuilder.UseBreakerPostgres(connectionString);
         var settings = new Dictionary<string, string?>
         {
             ["Storage:Provider"] = "Postgres",
@@ -42,12 +46,8 @@ public sealed class DurableSiloConfigurator : ISiloConfigurator
         {
             settings["Dispatch:" + key] = value;
         }
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        siloBuilder.Services.AddBreakerServices(configuration);
-        siloBuilder.Services.AddKeyedSingleton<TimeProvider>(BreakerServices.ClockKey, Time);
-        siloBuilder.Services.AddSingleton(LinkedIn);
-        siloBuilder.Services.AddSingleton<ILinkedInUpstream>(LinkedIn);
-        siloBuilder.UseFastMembership();
+        siloBuilder.UseBreaker(new ConfigurationBuilder().AddInMemoryCollection(settings).Build(), world);
+        return siloBuilder.UseFastMembership();
     }
 }
 

@@ -81,10 +81,10 @@ public sealed class GatedSiloConfigurator : ISiloConfigurator
 {
     public void Configure(ISiloBuilder siloBuilder)
     {
-        new DurableSiloConfigurator().Configure(siloBuilder);
-        // Registered after the durable one: the last registration is the one resolved.
-        siloBuilder.Services.AddSingleton<ILinkedInUpstream>(sp =>
-            new GatedUpstream(DurableSiloConfigurator.LinkedIn, sp.GetRequiredService<ILocalSiloDetails>().SiloAddress));
+        DurableSiloConfigurator.Build(siloBuilder, DurableSiloConfigurator.World with
+        {
+            Upstream = sp => new GatedUpstream(DurableSiloConfigurator.LinkedIn, sp.GetRequiredService<ILocalSiloDetails>().SiloAddress),
+        });
     }
 }
 

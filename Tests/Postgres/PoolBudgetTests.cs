@@ -185,8 +185,7 @@ public sealed class BudgetSiloConfigurator : ISiloConfigurator
 {
     public void Configure(ISiloBuilder siloBuilder)
     {
-        siloBuilder.UseBreakerPostgres(siloBuilder.Configuration["Storage:ConnectionString"]!);
-        siloBuilder.Services.AddBreakerServices(siloBuilder.Configuration);
+        siloBuilder.UseBreaker(siloBuilder.Configuration);
     }
 }
 
