@@ -27,6 +27,7 @@ public static class ReasonText
         Reason.CircuitBreaker => "Failed in a burst of upstream errors that tripped the workspace's temporary safety mode; retried once it lets dispatch through.",
         Reason.CampaignPaused => "The campaign is paused.",
         Reason.WarmUp => $"The account is warming up: today's {action} cap is ramped below the full cap; the prospect goes out when the next local day opens.",
+        Reason.AccountRemovedFromPool => "The account this prospect's conversation started on left the campaign's pool: every later step goes from that account, so the prospect waits until the account is back in the pool.",
         _ => reason.ToString(),
     };
 

@@ -32,7 +32,14 @@ internal sealed partial class CampaignGrain
         {
             return new Dictionary<Reason, int>();
         }
-        return (await SeatCountsAsync()).Where(c => c.Status == ProspectStatus.Waiting)
+        var counts = await SeatCountsAsync();
+        if (!S.Active)
+        {
+            // As the prospect list shows them: every open prospect of a paused campaign waits for the campaign.
+            var open = counts.Where(c => c.Status is ProspectStatus.Due or ProspectStatus.Waiting).Sum(c => c.Count);
+            return open == 0 ? new Dictionary<Reason, int>() : new Dictionary<Reason, int> { [Reason.CampaignPaused] = open };
+        }
+        return counts.Where(c => c.Status == ProspectStatus.Waiting)
             .GroupBy(c => c.Reason).ToDictionary(g => g.Key, g => g.Sum(c => c.Count));
     }
 

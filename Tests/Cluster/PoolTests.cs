@@ -113,6 +113,26 @@ public sealed class PoolTests(ClusterFixture fixture)
         // a's days are Tokyo's: its last day is today in Tokyo.
         var tokyoToday = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(TestWorld.Time.GetUtcNow(), TimeZoneInfo.FindSystemTimeZoneById("Asia/Tokyo")).DateTime);
         Assert.Equal(tokyoToday, (await Account("a").GetHistoryAsync(14)).Days[^1].Day);
+
+        // b's 3 conversations wait for its InMail credits (bound to b, they never move to a).
+        Assert.Equal(new Dictionary<Reason, int> { [Reason.InMailCreditsExhausted] = 3 }, await campaign.GetWaitingByReasonAsync());
+    }
+
+    [Fact]
+    public async Task WaitingByReason_CountsAsTheProspectListShows_APausedCampaignsOpenProspectsWaitForTheCampaign()
+    {
+        await CreateAccountAsync("a", inMailCredits: 0);
+        await CreateAccountAsync("b", inMailCredits: 0);
+        var campaign = await CreateCampaignAsync("why", ["a", "b"], [new(ActionType.InMail)], 5);
+        await Scenario.DrainAsync(campaign);
+        Assert.Equal(new Dictionary<Reason, int> { [Reason.InMailCreditsExhausted] = 5 }, await campaign.GetWaitingByReasonAsync());
+
+        await campaign.ConfigureAsync(new CampaignSettings { AccountIds = [Seat("a"), Seat("b")], Steps = [new(ActionType.InMail)], Active = false });
+        await Scenario.AdvanceAsync(OrleansBreaker.Campaigns.CampaignGrain.CountsRefresh + TimeSpan.FromSeconds(1));
+
+        Assert.Equal(new Dictionary<Reason, int> { [Reason.CampaignPaused] = 5 }, await campaign.GetWaitingByReasonAsync());
+        var listed = await ProspectsAsync(campaign, new ProspectQuery { Status = ProspectStatus.Waiting, Reason = Reason.CampaignPaused, Limit = 50 });
+        Assert.Equal(5, listed.Count);
     }
 
     [Fact]
