@@ -102,27 +102,17 @@ public sealed class CampaignModel : WorkspacePage
 
     private async Task<IActionResult> WaitingPageAsync(ICampaignGrain grain)
     {
-        var reasonText = Request.Query["reason"].ToString();
-        var after = Request.Query["after"].ToString();
-        if (reasonText.Length > 0)
+        // The API's prospect list query (reason, accountId, cursor), with the status fixed to Waiting.
+        if (!ProspectFilter.TryRead(Request.Query, out var query, out var problem))
         {
-            if (!Enum.TryParse<Reason>(reasonText, ignoreCase: false, out var reason) || !Enum.IsDefined(reason) || reason == Reason.None)
-            {
-                FilterError = $"'{reasonText}' is not a reason; use one of {string.Join(", ", Enum.GetNames<Reason>().Where(n => n != nameof(Reason.None)))}.";
-                Response.StatusCode = StatusCodes.Status400BadRequest;
-                return Page();
-            }
-            WaitingReason = reason;
-        }
-        if (after.Length > 0 && !Ids.IsValid(after))
-        {
-            FilterError = $"'{after}' is not a prospect id to continue after.";
+            FilterError = problem;
             Response.StatusCode = StatusCodes.Status400BadRequest;
             return Page();
         }
-        WaitingAfter = after.Length > 0 ? after : null;
+        WaitingReason = query.Reason;
+        WaitingAfter = query.After;
         WaitingByReason = await grain.GetWaitingByReasonAsync();
-        var page = await grain.ListProspectsAsync(new ProspectQuery { Status = ProspectStatus.Waiting, Reason = WaitingReason, Limit = PageSize, After = WaitingAfter });
+        var page = await grain.ListProspectsAsync(query with { Status = ProspectStatus.Waiting, Limit = PageSize });
         Waiting = page.Items;
         WaitingNext = page.Next;
         return Page();
@@ -137,7 +127,7 @@ public sealed class CampaignModel : WorkspacePage
         }
         if (after is not null)
         {
-            query["after"] = after;
+            query["cursor"] = after;
         }
         return Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString(Link($"/campaigns/{Campaign.Id}"), query);
     }

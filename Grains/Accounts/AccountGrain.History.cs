@@ -2,18 +2,13 @@ namespace OrleansBreaker.Accounts;
 
 internal sealed partial class AccountGrain
 {
-    /// <summary>The most days of history one call returns.</summary>
-    internal const int MaxHistoryDays = 31;
-    /// <summary>A history is read from the event log at most this often; a dashboard refresh in between costs nothing.</summary>
-    private static readonly TimeSpan HistoryRefresh = TimeSpan.FromSeconds(30);
-
     private (DateTimeOffset At, int Days, AccountHistory History)? _history;
 
     public async Task<AccountHistory> GetHistoryAsync(int days)
     {
-        days = Math.Clamp(days, 1, MaxHistoryDays);
+        days = Math.Clamp(days, 1, HistoryDays.MaxDays);
         var now = time.GetUtcNow();
-        if (_history is { } known && known.Days == days && now - known.At < HistoryRefresh)
+        if (_history is { } known && known.Days == days && now - known.At < HistoryDays.Refresh)
         {
             return known.History;
         }

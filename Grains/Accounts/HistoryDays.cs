@@ -7,6 +7,12 @@ namespace OrleansBreaker.Accounts;
 /// </summary>
 public static class HistoryDays
 {
+    /// <summary>The most days of history one call returns (an account's or a pool's).</summary>
+    public const int MaxDays = 31;
+
+    /// <summary>A history is read from the event log at most this often; a dashboard refresh in between costs nothing.</summary>
+    public static readonly TimeSpan Refresh = TimeSpan.FromSeconds(30);
+
     /// <summary>The first instant of the oldest of the last <paramref name="days"/> local days, today included.</summary>
     public static DateTimeOffset Since(DateTimeOffset now, TimeZoneInfo zone, int days) =>
         CapWindows.DayStart(Noon(LocalDate(now, zone).AddDays(1 - days), zone), zone);

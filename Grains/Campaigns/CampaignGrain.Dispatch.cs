@@ -76,8 +76,7 @@ internal sealed partial class CampaignGrain
             {
                 return;
             }
-            // Asked at the time of each send, not of the run: without pacing, a seat that has just sent may send again at once.
-            if (pooled && (unbound ? !_seats.CanSend(account, action, time.GetUtcNow()) : _seats.IsOpen(account, action, time.GetUtcNow())))
+            if (pooled && !SeatMayTake(account, action, unbound))
             {
                 // This run learned the account cannot take it (a prospect not bound yet goes elsewhere, a bound
                 // one gets its skip without asking): never offered, it stays due for the next run.
@@ -133,6 +132,16 @@ internal sealed partial class CampaignGrain
                 return;
             }
         }
+    }
+
+    /// <summary>
+    /// Whether the board still lets this run offer the prospect to the seat: asked at the time of each send, not
+    /// of the run (without pacing, a seat that has just sent may send again at once).
+    /// </summary>
+    private bool SeatMayTake(string account, ActionType action, bool unbound)
+    {
+        var at = time.GetUtcNow();
+        return unbound ? _seats.CanSend(account, action, at) : !_seats.IsOpen(account, action, at);
     }
 
     private IAccountGrain Account(string accountId) => GrainFactory.GetGrain<IAccountGrain>(GrainKeys.Scoped(_workspaceId, accountId));

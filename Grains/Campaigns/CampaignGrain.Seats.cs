@@ -45,9 +45,9 @@ internal sealed partial class CampaignGrain
 
     public async Task<PoolHistory> GetPoolHistoryAsync(int days)
     {
-        days = Math.Clamp(days, 1, 31);
+        days = Math.Clamp(days, 1, Accounts.HistoryDays.MaxDays);
         var now = time.GetUtcNow();
-        if (_poolHistory is { } known && known.History.Days.Count == days && now - known.At < HistoryRefresh)
+        if (_poolHistory is { } known && known.History.Days.Count == days && now - known.At < Accounts.HistoryDays.Refresh)
         {
             return known.History;
         }
@@ -71,9 +71,6 @@ internal sealed partial class CampaignGrain
         _poolHistory = (now, history);
         return history;
     }
-
-    /// <summary>The pool's history is read from the event log at most this often.</summary>
-    private static readonly TimeSpan HistoryRefresh = TimeSpan.FromSeconds(30);
 
     private (DateTimeOffset At, PoolHistory History)? _poolHistory;
 

@@ -109,14 +109,15 @@ public sealed partial class PostgresProspectStore(NpgsqlDataSource dataSource) :
         LIMIT 1
         """;
 
-    // Not an index seek: it reads every row of the campaign (an index-only read of the status-reason
-    // index at best). The grain maintains its counters and calls this only to rebuild them.
+    // Reads every row of the campaign: for the dashboard, which the campaign serves from a 5 s cache.
     private const string CountBySeatSql = """
         SELECT account_id, status, reason, count(*)::int FROM breaker_prospects
         WHERE workspace_id = @workspace_id AND campaign_id = @campaign_id
         GROUP BY account_id, status, reason
         """;
 
+    // Not an index seek: it reads every row of the campaign (an index-only read of the status-reason
+    // index at best). The grain maintains its counters and calls this only to rebuild them.
     private const string CountSql = """
         SELECT step, status, count(*)::int FROM breaker_prospects
         WHERE workspace_id = @workspace_id AND campaign_id = @campaign_id

@@ -66,7 +66,7 @@ public sealed class PoolDashboardBrowserTests(DashboardFixture fixture)
         Assert.Equal(50, first.Count);
         Assert.All(first, r => Assert.Contains("not bound yet", r.Text));
         var listed = first.Select(r => r.FindElement(By.CssSelector(".prospect-link")).Text).ToList();
-        browser.ClickAndWait("#waiting-next", $"/w/{workspace}/campaigns/team?tab=waiting&reason=InMailCreditsExhausted&after=");
+        browser.ClickAndWait("#waiting-next", $"/w/{workspace}/campaigns/team?tab=waiting&reason=InMailCreditsExhausted&cursor=");
         var second = browser.FindAll("#waiting .waiting-row");
         Assert.Equal(8, second.Count);
         Assert.Empty(browser.FindAll("#waiting-next"));
@@ -90,6 +90,7 @@ public sealed class PoolDashboardBrowserTests(DashboardFixture fixture)
 
         // A reason that is not one is a clear 400 on the page, not a crash.
         browser.Open($"/w/{workspace}/campaigns/team?tab=waiting&reason=Sunspots");
-        Assert.Contains("'Sunspots' is not a reason", browser.Find("#filter-error").Text);
+        Assert.Contains("reason must be one of", browser.Find("#filter-error").Text);
+        Assert.Contains("got 'Sunspots'", browser.Find("#filter-error").Text);
     }
 }
