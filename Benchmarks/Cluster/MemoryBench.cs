@@ -119,7 +119,7 @@ internal sealed class MemoryBench(HarnessOptions o, Reporter reporter, HarnessSu
         return $"- With history: {count:#,0} other accounts each dispatched {perDay} messages ({(o.Quick ? "quick sizes" : "a day at BRIEF §10's rate")}; event log bypassed so only the " +
             $"grain holds them), then were deactivated: deactivation freed **{perAccount:#,0} B per account**, {perAccount - freshPerAccount:#,0} B more than a fresh " +
             $"activation ({perDispatch:#,0} B per dispatch averaged over the {perDay}). What an account keeps is bounded, not proportional to its history: the " +
-            $"{AccountGrain.RecentFinalIntents} latest final intents and its pending or unknown ones, and cap counters per action type and local day for the 8 days the windows see.";
+            $"{AccountDecider.RecentFinalIntents} latest final intents and its pending or unknown ones, and cap counters per action type and local day for the 8 days the windows see.";
     }
 
     private static async Task<long> HeapAsync()

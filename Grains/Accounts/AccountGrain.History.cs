@@ -16,10 +16,10 @@ internal sealed partial class AccountGrain
         {
             return new AccountHistory(TimeZoneInfo.Utc.Id, [], []);
         }
-        var since = HistoryDays.Since(now, _zone, days);
+        var since = HistoryDays.Since(now, _account.Zone, days);
         var delivered = eventLog.ReadDeliveredSinceAsync(_workspaceId, _accountId, since);
         var marks = eventLog.ReadBreakerMarksSinceAsync(_workspaceId, _accountId, since);
-        var history = new AccountHistory(S.TimeZone, HistoryDays.Build(now, _zone, days, await delivered, S.LimitsFor, S.WarmUp), await marks);
+        var history = new AccountHistory(S.TimeZone, HistoryDays.Build(now, _account.Zone, days, await delivered, S.LimitsFor, S.WarmUp), await marks);
         _history = (now, days, history);
         return history;
     }

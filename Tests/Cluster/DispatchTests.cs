@@ -36,7 +36,7 @@ public sealed class DispatchTests(ClusterFixture fixture)
         await _s.CreateAccountAsync();
         await _s.Account.DispatchAsync(Command("old"));
         // Enough later dispatches that "old" is no longer among the recent intents the grain keeps.
-        for (var i = 0; i <= AccountGrain.RecentFinalIntents; i++)
+        for (var i = 0; i <= AccountDecider.RecentFinalIntents; i++)
         {
             Assert.Equal(DispatchStatus.Sent, (await _s.Account.DispatchAsync(Command($"later-{i}"))).Status);
         }
@@ -45,7 +45,7 @@ public sealed class DispatchTests(ClusterFixture fixture)
 
         Assert.Equal(DispatchStatus.Sent, replay.Status);
         Assert.True(replay.Replayed);
-        Assert.Equal(AccountGrain.RecentFinalIntents + 2, _s.LinkedIn.Calls[ActionType.Invite]);
+        Assert.Equal(AccountDecider.RecentFinalIntents + 2, _s.LinkedIn.Calls[ActionType.Invite]);
         Assert.Equal(0, _s.LinkedIn.DuplicateKeys);
     }
 
