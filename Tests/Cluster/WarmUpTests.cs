@@ -19,6 +19,19 @@ public sealed class WarmUpTests(RecordedClusterFixture fixture)
     private IAccountGrain Account => fixture.Grains.GetGrain<IAccountGrain>(GrainKeys.Scoped(_ws, _accountId));
 
     [Fact]
+    public async Task AWarmUpOutOfRange_IsRefused_AndLeavesANewAccountUnconfigured()
+    {
+        await Assert.ThrowsAsync<ArgumentException>(() => Account.ConfigureAsync(new AccountSettings
+        {
+            TimeZone = "Europe/Paris",
+            WarmUpDays = WarmUp.MaxDays + 1,
+        }));
+
+        var view = await Account.GetViewAsync();
+        Assert.Equal((false, "UTC"), (view.Exists, view.TimeZone));
+    }
+
+    [Fact]
     public async Task AWarmUp_DefersSendsOverTodaysRamp_WithReasonWarmUp_UntilTheNextLocalDay_AndEndsOnRequest()
     {
         // 10:00 in Paris, a day still to come (the shared clock only moves forward).
