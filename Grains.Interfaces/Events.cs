@@ -19,6 +19,12 @@ public enum EventKind
     PoolDegraded = 12,
     /// <summary>More than half of the pool can send that action again.</summary>
     PoolRecovered = 13,
+    /// <summary>
+    /// A send's idempotency key, taken right before LinkedIn is called (BRIEF §8: the intent, unique in the
+    /// database). Its outcome (Sent, Failed, Unknown) replaces it; a send LinkedIn did not perform removes it.
+    /// Never shown in the Activity tab; one left by a crash becomes Unknown and is never re-sent.
+    /// </summary>
+    Claimed = 14,
 }
 
 /// <summary>One entry of the event log. <see cref="Seq"/> is assigned by the log on append.</summary>

@@ -13,7 +13,8 @@ public interface IEventLog
     /// <see cref="EventRecord.Key"/> that the log already holds for that account (or that an earlier
     /// event of the same batch carries) stores nothing new and comes back as the event stored first,
     /// with its sequence number. So an outcome appended again after a lost acknowledgement, e.g. from
-    /// an outbox, is stored and counted once.
+    /// an outbox, is stored and counted once. The one exception is a <see cref="EventKind.Claimed"/> key
+    /// (<see cref="ClaimAsync"/>): an event with that key resolves the claim, taking its place.
     /// </summary>
     Task<IReadOnlyList<EventRecord>> AppendAsync(IReadOnlyList<EventRecord> events, CancellationToken cancellationToken = default);
 
@@ -49,6 +50,24 @@ public interface IEventLog
     /// accept or reply reported without its campaign belongs.
     /// </summary>
     Task<EventRecord?> FindLatestSentToProspectAsync(string workspaceId, string accountId, string prospectId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Takes a send's idempotency key right before LinkedIn is called (BRIEF §8: the intent, unique in the
+    /// database): stores <paramref name="claim"/> (kind <see cref="EventKind.Claimed"/>, with an account and a
+    /// key) unless the account's log already holds the key. Returns null when the key is now this send's;
+    /// otherwise the row that holds it: an outcome, or another send's claim (in flight, or left by a crash).
+    /// One statement on PostgreSQL: the replay lookup, the duplicate guard and the intent write at once.
+    /// </summary>
+    Task<EventRecord?> ClaimAsync(EventRecord claim, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Gives a claimed key back: LinkedIn did not perform the send (rate limited, refused by a trip, the
+    /// account disconnected), so the key may go out later. A key that holds an outcome stays as it is.
+    /// </summary>
+    Task ReleaseAsync(string workspaceId, string accountId, string key, CancellationToken cancellationToken = default);
+
+    /// <summary>The account's claims no outcome has resolved yet, oldest first: at activation, sends a crash interrupted.</summary>
+    Task<IReadOnlyList<EventRecord>> ReadClaimsAsync(string workspaceId, string accountId, CancellationToken cancellationToken = default);
 }
 
 /// <summary>How many deliveries a campaign made from one account on one UTC day.</summary>

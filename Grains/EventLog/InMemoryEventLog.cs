@@ -15,6 +15,9 @@ public sealed class InMemoryEventLog : IEventLog
     // Read on every dispatch that would send, by every account at once: read without the lock. Holds
     // the first event stored under each key: a key is stored once.
     private readonly ConcurrentDictionary<(string Workspace, string Account, string Key), EventRecord> _byKey = new();
+    // The keys each account has claimed and not resolved: claims live only here and in _byKey, never in the
+    // per-campaign and per-account lists the other readers scan.
+    private readonly Dictionary<(string Workspace, string Account), HashSet<string>> _claims = [];
     private long _seq;
 
     public Task<IReadOnlyList<EventRecord>> AppendAsync(IReadOnlyList<EventRecord> events, CancellationToken cancellationToken = default)
@@ -30,8 +33,13 @@ public sealed class InMemoryEventLog : IEventLog
                 var keyed = events[i].AccountId is not null && events[i].Key is not null;
                 if (keyed && _byKey.TryGetValue((events[i].WorkspaceId, events[i].AccountId!, events[i].Key!), out var existing))
                 {
-                    stored[i] = existing;
-                    continue;
+                    if (existing.Kind != EventKind.Claimed)
+                    {
+                        stored[i] = existing;
+                        continue;
+                    }
+                    // The outcome of a claimed key resolves the claim.
+                    Unclaim(existing);
                 }
                 var e = stored[i] = events[i] with { Seq = ++_seq };
                 if (e.CampaignId is not null)
@@ -135,15 +143,69 @@ public sealed class InMemoryEventLog : IEventLog
         }
     }
 
+    public Task<EventRecord?> ClaimAsync(EventRecord claim, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(claim);
+        if (claim.Kind != EventKind.Claimed || claim.AccountId is null || claim.Key is null)
+        {
+            throw new ArgumentException("A claim is an event of kind Claimed with an account and a key.", nameof(claim));
+        }
+        lock (_gate)
+        {
+            if (_byKey.TryGetValue((claim.WorkspaceId, claim.AccountId, claim.Key), out var holder))
+            {
+                return Task.FromResult<EventRecord?>(holder);
+            }
+            _byKey[(claim.WorkspaceId, claim.AccountId, claim.Key)] = claim with { Seq = ++_seq };
+            ListFor(_claims, (claim.WorkspaceId, claim.AccountId), () => new HashSet<string>(StringComparer.Ordinal)).Add(claim.Key);
+        }
+        return Task.FromResult<EventRecord?>(null);
+    }
+
+    public Task ReleaseAsync(string workspaceId, string accountId, string key, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (_byKey.TryGetValue((workspaceId, accountId, key), out var held) && held.Kind == EventKind.Claimed)
+            {
+                _byKey.TryRemove((workspaceId, accountId, key), out _);
+                Unclaim(held);
+            }
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<EventRecord>> ReadClaimsAsync(string workspaceId, string accountId, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            IReadOnlyList<EventRecord> claims = [.. (_claims.GetValueOrDefault((workspaceId, accountId)) ?? [])
+                .Select(key => _byKey[(workspaceId, accountId, key)])
+                .OrderBy(e => e.Seq)];
+            return Task.FromResult(claims);
+        }
+    }
+
+    private void Unclaim(EventRecord claim)
+    {
+        if (_claims.TryGetValue((claim.WorkspaceId, claim.AccountId!), out var keys) && keys.Remove(claim.Key!) && keys.Count == 0)
+        {
+            _claims.Remove((claim.WorkspaceId, claim.AccountId!));
+        }
+    }
+
     private List<EventRecord> Account(string workspaceId, string accountId) =>
         _byAccount.GetValueOrDefault((workspaceId, accountId)) ?? [];
 
-    private static List<EventRecord> ListFor<TKey>(Dictionary<TKey, List<EventRecord>> index, TKey key) where TKey : notnull
+    private static List<EventRecord> ListFor<TKey>(Dictionary<TKey, List<EventRecord>> index, TKey key) where TKey : notnull =>
+        ListFor(index, key, () => []);
+
+    private static TValue ListFor<TKey, TValue>(Dictionary<TKey, TValue> index, TKey key, Func<TValue> create) where TKey : notnull
     {
-        if (!index.TryGetValue(key, out var list))
+        if (!index.TryGetValue(key, out var value))
         {
-            index[key] = list = [];
+            index[key] = value = create();
         }
-        return list;
+        return value;
     }
 }

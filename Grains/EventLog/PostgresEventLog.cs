@@ -14,7 +14,7 @@ namespace OrleansBreaker.EventLog;
 /// as stored: times in UTC, truncated to whole microseconds, equal to what the readers return later.
 /// An event whose outcome key is already stored comes back as the row stored first (IEventLog).
 /// </remarks>
-public sealed class PostgresEventLog(NpgsqlDataSource dataSource) : IEventLog
+public sealed partial class PostgresEventLog(NpgsqlDataSource dataSource) : IEventLog
 {
     private const int MaxPageSize = 500;
 
@@ -23,12 +23,19 @@ public sealed class PostgresEventLog(NpgsqlDataSource dataSource) : IEventLog
 
     // An outcome's idempotency key is unique per account (deploy/sql/002_unique_event_keys.sql): an
     // outcome appended again (re-sent from an outbox after a lost acknowledgement) is not stored twice.
-    private const string OnConflict = "ON CONFLICT (workspace_id, account_id, key) WHERE key IS NOT NULL DO NOTHING";
+    // The one row it replaces is the send's claim (ClaimAsync): the outcome resolves it, keeping its seq.
+    private const string OnConflict = """
+        ON CONFLICT (workspace_id, account_id, key) WHERE key IS NOT NULL DO UPDATE
+            SET at = EXCLUDED.at, kind = EXCLUDED.kind, campaign_id = EXCLUDED.campaign_id, prospect_id = EXCLUDED.prospect_id,
+                action = EXCLUDED.action, reason = EXCLUDED.reason, text = EXCLUDED.text, resume_at = EXCLUDED.resume_at,
+                source = EXCLUDED.source, recorded_at = now()
+            WHERE breaker_events.kind = 'Claimed'
+        """;
 
     // One statement for the whole batch, so it is atomic without an explicit transaction and costs
-    // one round trip. ORDER BY ord makes the identity draw seq values in the batch's order, and makes
-    // the first of two rows with one key the one stored. RETURNING names the key of each stored row,
-    // which tells the rows stored from those that found their key already there.
+    // one round trip. ORDER BY ord makes the identity draw seq values in the batch's order; a key appears
+    // once per statement (InsertManyAsync keeps the first of two rows with one key). RETURNING names the
+    // key of each stored row, which tells the rows stored from those that found their key already there.
     private const string AppendSql = $"""
         INSERT INTO breaker_events
             (at, kind, workspace_id, campaign_id, account_id, prospect_id, action, reason, text, resume_at, key, source)
@@ -260,62 +267,68 @@ public sealed class PostgresEventLog(NpgsqlDataSource dataSource) : IEventLog
     /// <summary>Fills <paramref name="stored"/> with the rows the unnest statement stored; leaves the others null.</summary>
     private async Task InsertManyAsync(EventRecord[] rows, EventRecord?[] stored)
     {
+        // A key goes into the statement once: the first row with it. The later ones are answered as it is.
+        var firstOfKey = new Dictionary<(string, string, string), int>();
+        var sent = new List<int>(rows.Length);
+        for (var i = 0; i < rows.Length; i++)
+        {
+            if (KeyOf(rows[i]) is not { } key || firstOfKey.TryAdd(key, i))
+            {
+                sent.Add(i);
+            }
+        }
         await using var command = _dataSource.CreateCommand(AppendSql);
         var p = command.Parameters;
-        p.AddWithValue("at", rows.Select(e => e.At).ToArray());
-        p.AddWithValue("kind", rows.Select(e => e.Kind.ToString()).ToArray());
-        p.AddWithValue("workspace_id", rows.Select(e => e.WorkspaceId).ToArray());
-        p.AddWithValue("campaign_id", rows.Select(e => e.CampaignId).ToArray());
-        p.AddWithValue("account_id", rows.Select(e => e.AccountId).ToArray());
-        p.AddWithValue("prospect_id", rows.Select(e => e.ProspectId).ToArray());
-        p.AddWithValue("action", rows.Select(e => e.Action?.ToString()).ToArray());
-        p.AddWithValue("reason", rows.Select(e => e.Reason.ToString()).ToArray());
-        p.AddWithValue("text", rows.Select(e => e.Text).ToArray());
-        p.AddWithValue("resume_at", rows.Select(e => e.ResumeAt).ToArray());
-        p.AddWithValue("key", rows.Select(e => e.Key).ToArray());
-        p.AddWithValue("source", rows.Select(e => e.Source).ToArray());
+        p.AddWithValue("at", sent.Select(i => rows[i].At).ToArray());
+        p.AddWithValue("kind", sent.Select(i => rows[i].Kind.ToString()).ToArray());
+        p.AddWithValue("workspace_id", sent.Select(i => rows[i].WorkspaceId).ToArray());
+        p.AddWithValue("campaign_id", sent.Select(i => rows[i].CampaignId).ToArray());
+        p.AddWithValue("account_id", sent.Select(i => rows[i].AccountId).ToArray());
+        p.AddWithValue("prospect_id", sent.Select(i => rows[i].ProspectId).ToArray());
+        p.AddWithValue("action", sent.Select(i => rows[i].Action?.ToString()).ToArray());
+        p.AddWithValue("reason", sent.Select(i => rows[i].Reason.ToString()).ToArray());
+        p.AddWithValue("text", sent.Select(i => rows[i].Text).ToArray());
+        p.AddWithValue("resume_at", sent.Select(i => rows[i].ResumeAt).ToArray());
+        p.AddWithValue("key", sent.Select(i => rows[i].Key).ToArray());
+        p.AddWithValue("source", sent.Select(i => rows[i].Source).ToArray());
 
-        var seqs = new List<long>(rows.Length);
+        var unkeyedSeqs = new List<long>(sent.Count);
         var keyed = new Dictionary<(string, string, string), long>();
         await using (var reader = await command.ExecuteReaderAsync())
         {
             while (await reader.ReadAsync())
             {
                 var seq = reader.GetInt64(0);
-                seqs.Add(seq);
                 if (!reader.IsDBNull(2) && !reader.IsDBNull(3))
                 {
                     keyed[(reader.GetString(1), reader.GetString(2), reader.GetString(3))] = seq;
                 }
+                else
+                {
+                    unkeyedSeqs.Add(seq);
+                }
             }
         }
 
-        // Which rows were stored: every row without a key, and the first row of each key that the
-        // statement returned. The others found their key taken.
-        var inserted = new List<int>(rows.Length);
-        var claimed = new HashSet<(string, string, string)>();
+        // A keyed row was stored (inserted, or resolving its claim) when the statement returned its key;
+        // the others found it taken. Rows without a key were all inserted, their seqs drawn in row order.
+        var unkeyed = sent.Where(i => KeyOf(rows[i]) is null).ToList();
+        if (unkeyed.Count != unkeyedSeqs.Count)
+        {
+            throw new InvalidOperationException($"Inserted {unkeyed.Count} events without a key but PostgreSQL returned {unkeyedSeqs.Count} sequence numbers for them.");
+        }
+        // RETURNING's row order is not promised, so sort.
+        unkeyedSeqs.Sort();
+        for (var n = 0; n < unkeyed.Count; n++)
+        {
+            stored[unkeyed[n]] = rows[unkeyed[n]] with { Seq = unkeyedSeqs[n] };
+        }
         for (var i = 0; i < rows.Length; i++)
         {
-            if (KeyOf(rows[i]) is not { } key || (keyed.ContainsKey(key) && claimed.Add(key)))
+            if (KeyOf(rows[i]) is { } key && firstOfKey[key] is var first && keyed.TryGetValue(key, out var seq))
             {
-                inserted.Add(i);
+                stored[i] = rows[first] with { Seq = seq };
             }
-        }
-        if (inserted.Count != seqs.Count)
-        {
-            throw new InvalidOperationException($"Stored {inserted.Count} of {rows.Length} events by their keys but PostgreSQL returned {seqs.Count} sequence numbers.");
-        }
-        // The seq values were drawn in row order; RETURNING's row order is not promised, so sort. A
-        // keyed row's seq is also known by its key: the two must agree, or the order was not kept.
-        seqs.Sort();
-        for (var n = 0; n < inserted.Count; n++)
-        {
-            var row = rows[inserted[n]];
-            if (KeyOf(row) is { } key && keyed[key] != seqs[n])
-            {
-                throw new InvalidOperationException($"PostgreSQL drew sequence numbers out of row order (key '{row.Key}': {keyed[key]}, expected {seqs[n]}).");
-            }
-            stored[inserted[n]] = row with { Seq = seqs[n] };
         }
     }
 
@@ -355,7 +368,8 @@ public sealed class PostgresEventLog(NpgsqlDataSource dataSource) : IEventLog
         var limit = Math.Clamp(query.Limit, 1, MaxPageSize);
 
         await using var command = _dataSource.CreateCommand();
-        var sql = new StringBuilder($"SELECT {SelectColumns} FROM breaker_events WHERE workspace_id = @workspace_id AND campaign_id = @campaign_id");
+        // A send's claim is not activity: its outcome, which replaces it, is.
+        var sql = new StringBuilder($"SELECT {SelectColumns} FROM breaker_events WHERE workspace_id = @workspace_id AND campaign_id = @campaign_id AND kind <> 'Claimed'");
         command.Parameters.AddWithValue("workspace_id", workspaceId);
         command.Parameters.AddWithValue("campaign_id", campaignId);
         // Only the filters asked for go into the SQL, so the plan is always a walk down the

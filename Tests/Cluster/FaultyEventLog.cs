@@ -29,6 +29,15 @@ public abstract class DelegatingEventLog(IEventLog inner) : IEventLog
 
     public Task<EventRecord?> FindLatestSentToProspectAsync(string workspaceId, string accountId, string prospectId, CancellationToken cancellationToken = default) =>
         inner.FindLatestSentToProspectAsync(workspaceId, accountId, prospectId, cancellationToken);
+
+    public virtual Task<EventRecord?> ClaimAsync(EventRecord claim, CancellationToken cancellationToken = default) =>
+        inner.ClaimAsync(claim, cancellationToken);
+
+    public Task ReleaseAsync(string workspaceId, string accountId, string key, CancellationToken cancellationToken = default) =>
+        inner.ReleaseAsync(workspaceId, accountId, key, cancellationToken);
+
+    public Task<IReadOnlyList<EventRecord>> ReadClaimsAsync(string workspaceId, string accountId, CancellationToken cancellationToken = default) =>
+        inner.ReadClaimsAsync(workspaceId, accountId, cancellationToken);
 }
 
 /// <summary>

@@ -494,6 +494,109 @@ public abstract class EventLogContractTests
         Assert.Equal(seqs.Order().Reverse(), stored.Items.Select(e => e.Seq));
     }
 
+    [Fact]
+    public async Task Claim_AFreeKey_TakesIt_AndTheSameKeyIsThenHeldByThatClaim()
+    {
+        var claim = Claim(T0, Unique("key"));
+
+        Assert.Null(await Log.ClaimAsync(claim));
+        var again = await Log.ClaimAsync(claim with { At = T0.AddSeconds(1) });
+
+        Assert.Equal((EventKind.Claimed, T0, claim.Key), (again!.Kind, again.At, again.Key));
+        Assert.Equal(again, await Log.FindByKeyAsync(_workspace, _account, claim.Key!));
+        Assert.Null(await Log.ClaimAsync(claim with { AccountId = Unique("acc") }));
+    }
+
+    [Fact]
+    public async Task Claim_AKeyWithAnOutcome_AnswersTheOutcome_AndStoresNothing()
+    {
+        var key = Unique("key");
+        var sent = await Log.AppendAsync([Sent(T0) with { Key = key }]);
+
+        var holder = await Log.ClaimAsync(Claim(T0.AddMinutes(1), key));
+
+        Assert.Equal(sent[0], holder);
+        Assert.Empty(await Log.ReadClaimsAsync(_workspace, _account));
+    }
+
+    [Fact]
+    public async Task TheOutcomeOfAClaimedKey_ResolvesTheClaim_CountsOnce_AndOnlyItIsActivity()
+    {
+        var key = Unique("key");
+        Assert.Null(await Log.ClaimAsync(Claim(T0, key)));
+        Assert.Empty((await Log.ReadCampaignAsync(_workspace, _campaign, new ActivityQuery())).Items);
+
+        var outcome = await Log.AppendAsync([Sent(T0.AddSeconds(2)) with { Key = key }]);
+        var again = await Log.AppendAsync([Sent(T0.AddSeconds(3)) with { Key = key }]);
+
+        Assert.Equal((EventKind.Sent, T0.AddSeconds(2)), (outcome[0].Kind, outcome[0].At));
+        Assert.Equal(outcome, again);
+        Assert.Equal(outcome[0], await Log.FindByKeyAsync(_workspace, _account, key));
+        Assert.Empty(await Log.ReadClaimsAsync(_workspace, _account));
+        Assert.Equal([new DeliveredAction(ActionType.Invite, T0.AddSeconds(2))], await Log.ReadDeliveredSinceAsync(_workspace, _account, T0));
+        Assert.Equal(outcome, (await Log.ReadCampaignAsync(_workspace, _campaign, new ActivityQuery())).Items);
+    }
+
+    [Fact]
+    public async Task AnOutcomeInABatch_ResolvesItsClaim_BesideEventsWithoutAKey()
+    {
+        var key = Unique("key");
+        Assert.Null(await Log.ClaimAsync(Claim(T0, key)));
+
+        var appended = await Log.AppendAsync([Skipped(T0, Reason.Pacing), Failed(T0.AddSeconds(1), Reason.RecipientUnavailable) with { Key = key }, Sent(T0.AddSeconds(2))]);
+
+        Assert.Equal([EventKind.Skipped, EventKind.Failed, EventKind.Sent], appended.Select(e => e.Kind));
+        Assert.True(appended[0].Seq < appended[2].Seq);
+        Assert.Equal(3, appended.Select(e => e.Seq).Distinct().Count());
+        Assert.Equal(appended[1], await Log.FindByKeyAsync(_workspace, _account, key));
+        Assert.Empty(await Log.ReadClaimsAsync(_workspace, _account));
+    }
+
+    [Fact]
+    public async Task Release_FreesAClaimedKey_ButNeverAnOutcome()
+    {
+        var (released, sent) = (Unique("key"), Unique("key"));
+        Assert.Null(await Log.ClaimAsync(Claim(T0, released)));
+        await Log.AppendAsync([Sent(T0) with { Key = sent }]);
+
+        await Log.ReleaseAsync(_workspace, _account, released);
+        await Log.ReleaseAsync(_workspace, _account, sent);
+
+        Assert.Null(await Log.FindByKeyAsync(_workspace, _account, released));
+        Assert.Null(await Log.ClaimAsync(Claim(T0.AddMinutes(1), released)));
+        Assert.Equal(EventKind.Sent, (await Log.FindByKeyAsync(_workspace, _account, sent))!.Kind);
+    }
+
+    [Fact]
+    public async Task ReadClaims_ReturnsOnlyThatAccountsUnresolvedClaims_OldestFirst()
+    {
+        var keys = new[] { Unique("key"), Unique("key"), Unique("key") };
+        foreach (var (key, i) in keys.Select((k, i) => (k, i)))
+        {
+            Assert.Null(await Log.ClaimAsync(Claim(T0.AddSeconds(i), key)));
+        }
+        Assert.Null(await Log.ClaimAsync(Claim(T0, Unique("key")) with { AccountId = Unique("acc") }));
+        await Log.AppendAsync([Sent(T0) with { Key = keys[1] }]);
+
+        var claims = await Log.ReadClaimsAsync(_workspace, _account);
+
+        Assert.Equal([keys[0], keys[2]], claims.Select(c => c.Key));
+        Assert.All(claims, c => Assert.Equal((EventKind.Claimed, _campaign, "p-1", ActionType.Invite), (c.Kind, c.CampaignId, c.ProspectId, c.Action)));
+    }
+
+    [Fact]
+    public async Task ConcurrentClaimsOfOneKey_ExactlyOneTakesIt()
+    {
+        var key = Unique("key");
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => Task.Run(() => Log.ClaimAsync(Claim(T0.AddSeconds(i), key)))));
+
+        Assert.Single(results, r => r is null);
+        Assert.Single(results.Where(r => r is not null).Select(r => r!.Seq).Distinct());
+    }
+
+    protected EventRecord Claim(DateTimeOffset at, string key) => Sent(at) with { Kind = EventKind.Claimed, Key = key };
+
     protected static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
 
     protected EventRecord Sent(DateTimeOffset at) => new()

@@ -139,6 +139,7 @@ public sealed class PostgresSchemaTests
     [InlineData("004_warmup_reason.sql", 3)]
     [InlineData("005_pool_reason.sql", 4)]
     [InlineData("006_breaker_marks_index.sql", 5)]
+    [InlineData("007_claims_index.sql", 6)]
     public async Task AMigrationWithoutTableChanges_OnTheDatabaseBeforeIt_RaisesTheVersion_KeepsTheSiloRunning_AndAppliedAgainChangesNothing(string fileName, int before)
     {
         var (server, database, ds) = await DatabaseAtVersionAsync($"v{before}", before);
