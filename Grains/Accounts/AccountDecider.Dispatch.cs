@@ -74,15 +74,44 @@ internal sealed partial class AccountDecider
         return _turns?.Held(command.CampaignId, now) is { } turnEnds ? Result(DispatchStatus.Deferred, Reason.Pacing, now, turnEnds) : null;
     }
 
-    /// <summary>The intent, pending, persisted by the grain before LinkedIn is called (a write that fails sends nothing).</summary>
-    public void BeginSend(DispatchCommand command, DateTimeOffset now)
+    /// <summary>
+    /// The intent: pending in memory, and the claim of its key the grain stores in the event log before
+    /// LinkedIn is called (a claim that cannot be stored sends nothing).
+    /// </summary>
+    public EventRecord BeginSend(DispatchCommand command, DateTimeOffset now)
     {
         _state.Intents[command.Key] = new IntentRecord(command.Key, command.Action, command.CampaignId, command.ProspectId, IntentStatus.Pending, now);
         PruneIntents(now, keep: command.Key);
+        return Event(EventKind.Claimed, command.Action, now, command) with { Key = command.Key, Text = $"Sending: {command.Action}" };
     }
 
-    /// <summary>The intent's write failed: nothing was sent, and nothing of it stays.</summary>
+    /// <summary>The claim could not be stored: nothing was sent, and nothing of it stays.</summary>
     public void Withdraw(string key) => _state.Intents.Remove(key);
+
+    /// <summary>
+    /// The claim found its key held: by an outcome, answered as recorded; by a send still in flight in another
+    /// activation, refused here without sending; by a claim older than any send can be in flight, a send a crash
+    /// interrupted, which becomes Unknown (never re-sent).
+    /// </summary>
+    public (DispatchResult Result, Effects? Effects) Held(DispatchCommand command, EventRecord holder, DateTimeOffset now)
+    {
+        Withdraw(command.Key);
+        if (holder.Kind != EventKind.Claimed)
+        {
+            return (Replay(holder), null);
+        }
+        if (now - holder.At <= InFlightAtMost)
+        {
+            return (Result(DispatchStatus.Blocked, Reason.StorageUnavailable, now), null);
+        }
+        var intent = new IntentRecord(command.Key, command.Action, command.CampaignId, command.ProspectId, IntentStatus.Pending, holder.At);
+        var effects = new Effects().Persist(StateWrite.Now);
+        effects.Events.Add(Resolve(intent, null, now)!);
+        return (Replay(IntentStatus.Unknown, Reason.OutcomeUnknown, now), effects);
+    }
+
+    /// <summary>Longer than any send can take (the upstream call's timeout, twice): a claim older than this is not in flight.</summary>
+    private TimeSpan InFlightAtMost => _options.UpstreamTimeout * 2;
 
     /// <summary>A transient failure that tripped (or found open) the safety mode is the prospect's "failed (circuit breaker)".</summary>
     public static DispatchResult AfterSafetyReport(DispatchResult result, SafetyView view) =>

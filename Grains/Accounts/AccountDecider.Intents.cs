@@ -69,6 +69,10 @@ internal sealed partial class AccountDecider
         };
     }
 
+    /// <summary>A claim a crash left in the log: the send may have happened, so it is Unknown, with the event that says so (its outcome, in the claim's place).</summary>
+    public EventRecord Interrupted(EventRecord claim, DateTimeOffset now) =>
+        Resolve(new IntentRecord(claim.Key!, claim.Action ?? ActionType.Invite, claim.CampaignId ?? "", claim.ProspectId ?? "", IntentStatus.Pending, claim.At), null, now)!;
+
     /// <summary>
     /// Keeps pending intents, unknown ones while a cap window can count them (a week and a day), and
     /// the <see cref="RecentFinalIntents"/> latest final ones; <paramref name="keep"/> always stays.

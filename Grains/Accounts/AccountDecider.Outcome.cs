@@ -12,12 +12,17 @@ internal sealed partial class AccountDecider
         var effects = new Effects();
         var before = (_state.Breaker(command.Action), _state.Status);
         var result = Verdict(command, verdict, at, effects);
-        // A plain outcome changes nothing in state but the intent, and the log records it: the write rides on
-        // the next one. Anything else (a trip, a status change, an unknown outcome) is written now.
+        // A plain outcome changes nothing in state but the intent, and the log records it in place of the
+        // claim: nothing is written. Anything else (a trip, a status change, an unknown outcome) is written now.
         var plain = verdict.Class is OutcomeClass.Delivered or OutcomeClass.RecipientUnavailable
             && _state.Intents.TryGetValue(command.Key, out var final) && final.Status is IntentStatus.Sent or IntentStatus.Failed
             && before == (_state.Breaker(command.Action), _state.Status);
-        effects.Persist(plain ? StateWrite.Ride : StateWrite.Now);
+        effects.Persist(plain ? StateWrite.None : StateWrite.Now);
+        if (!_state.Intents.ContainsKey(command.Key))
+        {
+            // LinkedIn did not perform it (a trip, the account gone, a transient error): the key may go out later.
+            effects.GiveBack(command.Key);
+        }
 
         var transient = verdict.Class is OutcomeClass.RateLimited or OutcomeClass.UpstreamError;
         if (probe || transient)

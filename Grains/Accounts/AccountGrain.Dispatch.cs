@@ -1,5 +1,3 @@
-using Orleans.Storage;
-
 namespace OrleansBreaker.Accounts;
 
 /// <summary>Dispatch as BRIEF §8 orders it: the decider's steps, with between them what only the grain can do.</summary>
@@ -43,9 +41,10 @@ internal sealed partial class AccountGrain
         {
             return refused;
         }
-        if (await FindOutcomeEventAsync(command.Key, CancellationToken.None) is { } logged)
+        // An outcome the log refused for now rides in the outbox: it answers the key as the log would.
+        if (_account.FindInOutbox(command.Key) is { } outboxed)
         {
-            return AccountDecider.Replay(logged);
+            return AccountDecider.Replay(outboxed);
         }
         // Half-open: one probe for the whole workspace, taken only once every local check has passed.
         var probe = workspaceSafety.State == SafetyState.HalfOpen;
@@ -53,9 +52,9 @@ internal sealed partial class AccountGrain
         {
             return new DispatchResult { Status = DispatchStatus.Blocked, Reason = Reason.SafetyMode, At = now };
         }
-        if (!await PersistIntentAsync(command, now, probe))
+        if (await ClaimAsync(command, now, probe) is { } held)
         {
-            return new DispatchResult { Status = DispatchStatus.Blocked, Reason = Reason.StorageUnavailable, At = now };
+            return held;
         }
 
         var verdict = await CallUpstreamAsync(command);
@@ -67,30 +66,42 @@ internal sealed partial class AccountGrain
     }
 
     /// <summary>
-    /// The intent, written before LinkedIn is called. The write is ETag-checked, so a brief duplicate activation
-    /// of this account fails here, before it sends. False: not written, so not sent (a probe taken is released).
+    /// Claims the key in the event log before LinkedIn is called: one single-row insert that is the intent, the
+    /// replay lookup and the guard against another activation of this account sending the same key (the key is
+    /// unique in the database). Null: the key is this send's. Otherwise the answer without sending: the key's
+    /// recorded outcome, another send of it in flight, or the log unavailable (then nothing is sent: BRIEF §8).
     /// </summary>
-    private async Task<bool> PersistIntentAsync(DispatchCommand command, DateTimeOffset now, bool probe)
+    private async Task<DispatchResult?> ClaimAsync(DispatchCommand command, DateTimeOffset now, bool probe)
     {
-        _account.BeginSend(command, now);
+        var claim = _account.BeginSend(command, now);
+        EventRecord? holder;
         try
         {
-            await state.WriteStateAsync();
-            return true;
+            holder = await eventLog.ClaimAsync(claim);
         }
         catch (Exception ex)
         {
             _account.Withdraw(command.Key);
             LogIntentNotPersisted(Key, command.Key, ex);
-            if (ex is InconsistentStateException)
-            {
-                DeactivateOnIdle();
-            }
-            if (probe)
-            {
-                await SafetyGrain.ReportProbeAsync(_accountId, null);
-            }
-            return false;
+            await ReleaseProbeAsync(probe);
+            return new DispatchResult { Status = DispatchStatus.Blocked, Reason = Reason.StorageUnavailable, At = now };
+        }
+        if (holder is null)
+        {
+            return null;
+        }
+        var (answer, effects) = _account.Held(command, holder, now);
+        await CarryOutAsync(effects);
+        await ReleaseProbeAsync(probe);
+        return answer;
+    }
+
+    /// <summary>A half-open probe taken for a send that did not happen frees the workspace's probe slot.</summary>
+    private async Task ReleaseProbeAsync(bool probe)
+    {
+        if (probe)
+        {
+            await SafetyGrain.ReportProbeAsync(_accountId, null);
         }
     }
 

@@ -34,6 +34,10 @@ internal sealed partial class AccountGrain
                 write = write == StateWrite.NowOrFail ? write : StateWrite.Now;
             }
         }
+        foreach (var key in effects.Release)
+        {
+            await ReleaseClaimAsync(key);
+        }
         if (write == StateWrite.NowOrFail)
         {
             await state.WriteStateAsync();
@@ -78,6 +82,22 @@ internal sealed partial class AccountGrain
             {
                 DeactivateOnIdle();
             }
+        }
+    }
+
+    /// <summary>
+    /// Gives a claimed key back. A claim that stays (the log unavailable) is, at the account's next activation or
+    /// once older than any send in flight, taken for an interrupted send: Unknown, never re-sent. The safe side.
+    /// </summary>
+    private async Task ReleaseClaimAsync(string key)
+    {
+        try
+        {
+            await eventLog.ReleaseAsync(_workspaceId, _accountId, key);
+        }
+        catch (Exception ex)
+        {
+            LogClaimNotReleased(Key, key, ex);
         }
     }
 

@@ -20,6 +20,9 @@ internal sealed partial class AccountGrain
     [LoggerMessage(Level = LogLevel.Warning, Message = "Account {Account}: status now {Status} ({Code}); nothing dispatches until it is reconnected")]
     private partial void LogStatusChanged(string account, AccountStatus status, string code);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Account {Account}: the claim of {IdempotencyKey} could not be given back; the key reads as an interrupted send (Unknown) unless claimed by its outcome")]
+    private partial void LogClaimNotReleased(string account, string idempotencyKey, Exception ex);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Account {Account}: intent {IdempotencyKey} could not be persisted; not sent")]
     private partial void LogIntentNotPersisted(string account, string idempotencyKey, Exception ex);
 

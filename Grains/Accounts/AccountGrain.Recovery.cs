@@ -21,11 +21,16 @@ internal sealed partial class AccountGrain
         }
     }
 
-    /// <summary>A crash between the intent write and the outcome: resolved from the log, else Unknown and never re-sent.</summary>
+    /// <summary>
+    /// Sends a crash interrupted between the claim and the outcome: LinkedIn may have performed them, so each
+    /// becomes Unknown, never re-sent. (Intents pending in state come from builds before claims: resolved from
+    /// the log, else Unknown too.)
+    /// </summary>
     private async Task ResolvePendingIntentsAsync(CancellationToken cancellationToken)
     {
         var pending = _account.Pending();
-        if (pending.Count == 0)
+        var claims = await eventLog.ReadClaimsAsync(_workspaceId, _accountId, cancellationToken);
+        if (pending.Count == 0 && claims.Count == 0)
         {
             return;
         }
@@ -38,6 +43,11 @@ internal sealed partial class AccountGrain
                 events.Add(unknown);
                 LogIntentUnknown(Key, intent.Key);
             }
+        }
+        foreach (var claim in claims)
+        {
+            events.Add(_account.Interrupted(claim, time.GetUtcNow()));
+            LogIntentUnknown(Key, claim.Key!);
         }
         if (events.Count > 0)
         {

@@ -5,13 +5,11 @@ namespace OrleansBreaker.Accounts;
 /// <summary>When a decision's change of the account's state must reach storage.</summary>
 internal enum StateWrite
 {
-    /// <summary>Nothing persisted changed.</summary>
-    None,
     /// <summary>
-    /// Only a plain outcome (sent, or failed for this recipient): the event log records it, and the state
-    /// rides on the next write. Until then a reactivation reads the intent as pending and resolves it from the log.
+    /// Nothing the account must keep changed. A plain outcome (sent, or failed for this recipient) is one:
+    /// the event log records it in place of the send's claim, and the state holds nothing of it.
     /// </summary>
-    Ride,
+    None,
     /// <summary>Written now; a failed write is logged, because the event log already holds what happened.</summary>
     Now,
     /// <summary>Written now; a failed write fails the call, so the caller can try again.</summary>
@@ -34,8 +32,9 @@ internal sealed record SafetyReport(bool? ProbeSucceeded, SafetyErrorReport? Err
 
 /// <summary>
 /// What the grain must carry out after a decision of <see cref="AccountDecider"/>, in this order: append the
-/// events (an event the log refuses rides in the state's outbox, and the state is then written now), write
-/// the state, register or remove reminders, tell campaigns a breaker cleared, report to the safety mode.
+/// events (an event the log refuses rides in the state's outbox, and the state is then written now), give
+/// back the claims of sends LinkedIn did not perform, write the state, register or remove reminders, tell
+/// campaigns a breaker cleared, report to the safety mode.
 /// Notes are logged and counted.
 /// </summary>
 internal sealed class Effects
@@ -43,6 +42,7 @@ internal sealed class Effects
     private List<ActionType>? _dropReminders;
     private List<(ActionType Action, IReadOnlyCollection<string> Campaigns)>? _cleared;
     private List<Note>? _notes;
+    private List<string>? _release;
 
     public List<EventRecord> Events { get; } = [];
     public StateWrite Write { get; private set; }
@@ -54,6 +54,8 @@ internal sealed class Effects
     /// <summary>Campaigns waiting on a breaker that cleared, per action.</summary>
     public IReadOnlyList<(ActionType Action, IReadOnlyCollection<string> Campaigns)> Cleared => _cleared ?? [];
     public IReadOnlyList<Note> Notes => _notes ?? [];
+    /// <summary>Keys whose claim goes: LinkedIn did not perform the send, so the key may go out later.</summary>
+    public IReadOnlyList<string> Release => _release ?? [];
 
     /// <summary>Asks for at least <paramref name="write"/>: a stronger write already asked for stays.</summary>
     public Effects Persist(StateWrite write)
@@ -79,4 +81,6 @@ internal sealed class Effects
     }
 
     public void Note(Note note) => (_notes ??= []).Add(note);
+
+    public void GiveBack(string key) => (_release ??= []).Add(key);
 }

@@ -65,7 +65,7 @@ public sealed class IntentSafetyTests : IAsyncLifetime
         var first = Account(a).DispatchAsync(Message);
         await GatedCluster.WaitForAsync(() => UpstreamGate.Calls(_accountId).Count == 1, "a's send to reach the upstream");
 
-        // b gets the same dispatch meanwhile: nothing in the log yet, so only the ETag can stop it.
+        // b gets the same dispatch meanwhile: a's claim of the key is in the log, so b's claim finds it held.
         var stale = await Account(b).DispatchAsync(Message);
         Assert.Equal((DispatchStatus.Blocked, Reason.StorageUnavailable), (stale.Status, stale.Reason));
         Assert.Single(UpstreamGate.Calls(_accountId)); // refused before LinkedIn
@@ -74,7 +74,7 @@ public sealed class IntentSafetyTests : IAsyncLifetime
         var sent = await first;
         Assert.Equal(DispatchStatus.Sent, sent.Status);
 
-        // b, asked again (a fresh activation now, it deactivated after the conflict), answers the outcome; it never re-sends.
+        // b, asked again, finds the key held by a's outcome and answers it; it never re-sends.
         var again = await DurableCluster.RetryAsync(() => Account(b).DispatchAsync(Message));
         Assert.Equal(DispatchStatus.Sent, again.Status);
         Assert.True(again.Replayed);
@@ -83,6 +83,46 @@ public sealed class IntentSafetyTests : IAsyncLifetime
         Assert.Equal(a.Silos[0].SiloAddress, calls[0].Silo);
         var linkedIn = DurableSiloConfigurator.LinkedIn.View(_accountId);
         Assert.Equal((1, 1, 0), (linkedIn.Calls[ActionType.Message], linkedIn.Delivered[ActionType.Message], linkedIn.DuplicateKeys));
+    }
+
+    [Fact]
+    public async Task PlainSends_WriteNoGrainState_EachKeyIsOneClaimThatItsOutcomeResolves()
+    {
+        var cluster = await StartAsync(1, "svc-" + Guid.NewGuid().ToString("N")[..8]);
+        DurableSiloConfigurator.LinkedIn.Configure(_accountId, new SimulatedAccountSettings { UnreachableRecipients = ["gone"] });
+        await Account(cluster).ConfigureAsync(new AccountSettings());
+        var before = await StateVersionAsync();
+
+        var results = new List<DispatchResult>();
+        foreach (var prospect in new[] { "lead-1", "lead-2", "lead-3", "gone" })
+        {
+            results.Add(await Account(cluster).DispatchAsync(Message with { ProspectId = prospect }));
+        }
+
+        Assert.Equal([DispatchStatus.Sent, DispatchStatus.Sent, DispatchStatus.Sent, DispatchStatus.Failed], results.Select(r => r.Status));
+        Assert.Equal(before, await StateVersionAsync());
+        await using var dataSource = NpgsqlDataSource.Create(_connectionString);
+        var log = new PostgresEventLog(dataSource);
+        Assert.Empty(await log.ReadClaimsAsync(_ws, _accountId));
+        var outcomes = await Task.WhenAll(new[] { "lead-1", "lead-2", "lead-3", "gone" }.Select(p => log.FindByKeyAsync(_ws, _accountId, (Message with { ProspectId = p }).Key)));
+        Assert.Equal([EventKind.Sent, EventKind.Sent, EventKind.Sent, EventKind.Failed], outcomes.Select(e => e!.Kind));
+
+        // A trip is the account changing: written at once.
+        DurableSiloConfigurator.LinkedIn.Configure(_accountId, new SimulatedAccountSettings { InMailCredits = 0 });
+        var tripped = await Account(cluster).DispatchAsync(Message with { ProspectId = "lead-4", Action = ActionType.InMail });
+        Assert.Equal(DispatchStatus.Skipped, tripped.Status);
+        Assert.True(await StateVersionAsync() > before);
+        Assert.Empty(await log.ReadClaimsAsync(_ws, _accountId)); // LinkedIn did not send it: the key was given back
+    }
+
+    /// <summary>The version of the account's grain-state row: it moves with every write.</summary>
+    private async Task<int> StateVersionAsync()
+    {
+        await using var dataSource = NpgsqlDataSource.Create(_connectionString);
+        await using var command = dataSource.CreateCommand(
+            "SELECT version FROM orleansstorage WHERE grainidextensionstring = @key AND graintypestring ILIKE '%account%'");
+        command.Parameters.AddWithValue("key", GrainKeys.Scoped(_ws, _accountId));
+        return (int)(await command.ExecuteScalarAsync() ?? throw new InvalidOperationException("No grain-state row for the account."));
     }
 
     [Fact]

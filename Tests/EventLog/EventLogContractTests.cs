@@ -617,6 +617,8 @@ public abstract class EventLogContractTests
     protected string Workspace => _workspace;
 
     protected string Campaign => _campaign;
+
+    protected string Account => _account;
 }
 
 public sealed class InMemoryEventLogContractTests : EventLogContractTests
@@ -628,6 +630,39 @@ public sealed class PostgresEventLogContractTests(PostgresDatabaseFixture databa
     : EventLogContractTests, IClassFixture<PostgresDatabaseFixture>
 {
     protected override IEventLog Log { get; } = new PostgresEventLog(database.DataSource);
+
+    [Fact]
+    public async Task ReadClaims_ReadsThePartialIndexOfClaims_NotTheAccountsHistory()
+    {
+        // An account with a long history and one send in flight: an activation reads the one claim.
+        var history = Enumerable.Range(0, 3_000).Select(i => Sent(DateTimeOffset.UnixEpoch.AddSeconds(i)) with { Key = Unique("key") }).ToList();
+        for (var i = 0; i < history.Count; i += 500)
+        {
+            await Log.AppendAsync(history.GetRange(i, 500));
+        }
+        Assert.Null(await Log.ClaimAsync(Claim(DateTimeOffset.UnixEpoch, Unique("key"))));
+        await using (var analyze = database.DataSource.CreateCommand("ANALYZE breaker_events"))
+        {
+            await analyze.ExecuteNonQueryAsync();
+        }
+
+        await using var explain = database.DataSource.CreateCommand(
+            "EXPLAIN SELECT seq FROM breaker_events WHERE workspace_id = @w AND account_id = @a AND kind = 'Claimed' ORDER BY seq");
+        explain.Parameters.AddWithValue("w", Workspace);
+        explain.Parameters.AddWithValue("a", Account);
+        var plan = new List<string>();
+        await using (var reader = await explain.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                plan.Add(reader.GetString(0));
+            }
+        }
+
+        Assert.Contains(plan, line => line.Contains("ix_breaker_events_claims", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan, line => line.Contains("Seq Scan", StringComparison.Ordinal));
+        Assert.Single(await Log.ReadClaimsAsync(Workspace, Account));
+    }
 
     [Fact]
     public async Task Append_BatchWithAnInvalidEvent_StoresNothing()

@@ -105,6 +105,7 @@ public sealed class AccountDeciderTests
         Assert.Equal([EventKind.BreakerTripped], effects.Events.Select(e => e.Kind));
         Assert.IsType<TrippedNote>(Assert.Single(effects.Notes));
         Assert.False(_state.Intents.ContainsKey(command.Key));
+        Assert.Equal([command.Key], effects.Release); // LinkedIn did not send it: the key may go out after the reset
         Assert.Equal(["c1"], _state.WaitingCampaigns[ActionType.InMail]);
     }
 
@@ -161,7 +162,7 @@ public sealed class AccountDeciderTests
     }
 
     [Fact]
-    public void APlainDelivery_RidesOnTheNextWrite_CountsTowardTheCap_AndSetsTheNextPacingSlot()
+    public void APlainDelivery_WritesNoState_CountsTowardTheCap_AndSetsTheNextPacingSlot()
     {
         _options.MinInterval = TimeSpan.FromSeconds(30);
         var account = NewAccount();
@@ -172,7 +173,8 @@ public sealed class AccountDeciderTests
         var (result, effects) = account.Apply(command, Delivered, T0, TimeSpan.FromSeconds(2), probe: false);
 
         Assert.Equal((DispatchStatus.Sent, T0.AddSeconds(32)), (result.Status, result.NextSendAt));
-        Assert.Equal((StateWrite.Ride, null), (effects.Write, effects.Safety));
+        Assert.Equal((StateWrite.None, null, 0), (effects.Write, effects.Safety, effects.Release.Count));
+        Assert.Equal((EventKind.Sent, command.Key), (effects.Events[0].Kind, effects.Events[0].Key));
         Assert.Equal(IntentStatus.Sent, _state.Intents[command.Key].Status);
         Assert.Equal(1, account.View(T0).Usage[ActionType.Invite].Today);
         var paced = Check(account, Command(ActionType.Invite), T0.AddSeconds(10));
@@ -180,14 +182,14 @@ public sealed class AccountDeciderTests
     }
 
     [Fact]
-    public void ARecipientUnavailable_FailsThatProspect_AndRidesOnTheNextWrite()
+    public void ARecipientUnavailable_FailsThatProspect_AndWritesNoState()
     {
         var account = NewAccount();
         var command = Command(ActionType.Message);
 
         var (result, effects) = Send(account, command, new UpstreamVerdict(OutcomeClass.RecipientUnavailable, "404"), T0);
 
-        Assert.Equal((DispatchStatus.Failed, Reason.RecipientUnavailable, StateWrite.Ride), (result.Status, result.Reason, effects.Write));
+        Assert.Equal((DispatchStatus.Failed, Reason.RecipientUnavailable, StateWrite.None), (result.Status, result.Reason, effects.Write));
         Assert.Equal(IntentStatus.Failed, _state.Intents[command.Key].Status);
     }
 
@@ -242,6 +244,7 @@ public sealed class AccountDeciderTests
 
         Assert.Equal((DispatchStatus.Retry, Reason.RateLimited), (result.Status, result.Reason));
         Assert.False(_state.Intents.ContainsKey(command.Key));
+        Assert.Equal([command.Key], effects.Release);
         Assert.Equal(("a1", OutcomeClass.RateLimited), (effects.Safety!.Error!.AccountId, effects.Safety.Error.Outcome));
         var open = new SafetyView { State = SafetyState.Open, ResumeAt = T0.AddMinutes(15), Settings = SafetySettings.Default };
         Assert.Equal((DispatchStatus.Failed, Reason.CircuitBreaker), (AccountDecider.AfterSafetyReport(result, open).Status, AccountDecider.AfterSafetyReport(result, open).Reason));
@@ -256,6 +259,60 @@ public sealed class AccountDeciderTests
         var (_, effects) = Send(account, Command(ActionType.Invite), Delivered, T0, probe: true);
 
         Assert.Equal(new SafetyReport(true, null), effects.Safety);
+    }
+
+    [Fact]
+    public void ASendClaimsItsKey_AndAKeyHeldByAnOutcome_IsAnsweredAsRecorded_WithoutSending()
+    {
+        var account = NewAccount();
+        var command = Command();
+        Assert.Null(Check(account, command, T0));
+
+        var claim = account.BeginSend(command, T0);
+        var outcome = new EventRecord { At = T0.AddMinutes(-5), Kind = EventKind.Sent, WorkspaceId = "ws", AccountId = "a1", Action = ActionType.InMail, Key = command.Key };
+        var (answer, effects) = account.Held(command, outcome, T0);
+
+        Assert.Equal((EventKind.Claimed, command.Key, "c1", ActionType.InMail), (claim.Kind, claim.Key, claim.CampaignId, claim.Action));
+        Assert.Equal((DispatchStatus.Sent, true, T0.AddMinutes(-5)), (answer.Status, answer.Replayed, answer.At));
+        Assert.Null(effects);
+        Assert.False(_state.Intents.ContainsKey(command.Key));
+    }
+
+    [Fact]
+    public void AKeyClaimedBySendInFlightElsewhere_IsNotSentHere_ButAClaimOlderThanAnySend_IsUnknown()
+    {
+        var account = NewAccount();
+        var command = Command();
+        var claim = account.BeginSend(command, T0);
+
+        var inFlight = account.Held(command, claim, T0.AddSeconds(5));
+        account.BeginSend(command, T0.AddMinutes(2));
+        var (stale, effects) = account.Held(command, claim, T0.AddMinutes(2));
+
+        Assert.Equal((DispatchStatus.Blocked, Reason.StorageUnavailable), (inFlight.Result.Status, inFlight.Result.Reason));
+        Assert.Null(inFlight.Effects);
+        Assert.Equal((DispatchStatus.Unknown, Reason.OutcomeUnknown), (stale.Status, stale.Reason));
+        Assert.Equal((EventKind.Unknown, command.Key, StateWrite.Now), (effects!.Events.Single().Kind, effects.Events.Single().Key, effects.Write));
+        Assert.Equal(IntentStatus.Unknown, _state.Intents[command.Key].Status);
+    }
+
+    [Fact]
+    public void AClaimACrashLeft_IsUnknown_CountedByTheCap_AndNeverSentAgain()
+    {
+        _state.Limits[ActionType.InMail] = new CapLimits(1, 10);
+        var account = NewAccount();
+        var command = Command();
+        var claim = new EventRecord
+        {
+            At = T0, Kind = EventKind.Claimed, WorkspaceId = "ws", AccountId = "a1", Action = ActionType.InMail,
+            CampaignId = "c1", ProspectId = command.ProspectId, Key = command.Key,
+        };
+
+        var unknown = account.Interrupted(claim, T0.AddMinutes(1));
+
+        Assert.Equal((EventKind.Unknown, command.Key, Reason.OutcomeUnknown), (unknown.Kind, unknown.Key, unknown.Reason));
+        Assert.Equal((DispatchStatus.Unknown, true), (account.Answer(command, T0.AddMinutes(1))!.Status, account.Answer(command, T0.AddMinutes(1))!.Replayed));
+        Assert.Equal(Reason.CapReached, Check(account, Command(), T0.AddMinutes(1))!.Reason);
     }
 
     [Fact]
