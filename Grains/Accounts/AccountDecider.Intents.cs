@@ -70,8 +70,9 @@ internal sealed partial class AccountDecider
     }
 
     /// <summary>A claim a crash left in the log: the send may have happened, so it is Unknown, with the event that says so (its outcome, in the claim's place).</summary>
+    /// <remarks>Every claim the account writes names its action, campaign and prospect (<see cref="BeginSend"/>); the fallbacks only keep a row edited by hand from stopping the activation.</remarks>
     public EventRecord Interrupted(EventRecord claim, DateTimeOffset now) =>
-        Resolve(new IntentRecord(claim.Key!, claim.Action ?? ActionType.Invite, claim.CampaignId ?? "", claim.ProspectId ?? "", IntentStatus.Pending, claim.At), null, now)!;
+        Resolve(new IntentRecord(claim.Key!, claim.Action ?? default, claim.CampaignId ?? "", claim.ProspectId ?? "", IntentStatus.Pending, claim.At), null, now)!;
 
     /// <summary>
     /// Keeps pending intents, unknown ones while a cap window can count them (a week and a day), and
