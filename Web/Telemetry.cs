@@ -37,7 +37,7 @@ public static class Telemetry
     /// <summary>Where every process serves its Prometheus text (API.md §3 for the dashboard).</summary>
     public const string MetricsPath = "/metrics";
 
-    /// <param name="serviceName"><see cref="SiloService"/> or <see cref="DashboardService"/>: Prometheus' <c>job</c> through <c>target_info</c>, OTLP's <c>service.name</c>.</param>
+    /// <param name="serviceName"><see cref="SiloService"/> or <see cref="DashboardService"/>: <c>service.name</c> (OTLP; Prometheus' <c>target_info</c>).</param>
     /// <param name="instanceId">This process among its service's (<c>service.instance.id</c>); the host name and process id unless given.</param>
     public static IServiceCollection AddBreakerTelemetry(this IServiceCollection services, IConfiguration configuration, string serviceName, string? instanceId = null)
     {

@@ -35,13 +35,8 @@ public sealed class OperationsTests(DashboardFixture fixture)
         ];
 
         using var silo = new HttpClient { BaseAddress = fixture.SiloAddress, Timeout = TimeSpan.FromSeconds(30) };
-        string text = "";
-        var complete = await Cluster.Scenario.EventuallyAsync(async () =>
+        var (complete, text) = await ScrapeUntilAsync(silo, text =>
         {
-            using var response = await silo.GetAsync("/metrics");
-            Assert.Equal(200, (int)response.StatusCode);
-            Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
-            text = await response.Content.ReadAsStringAsync();
             var lines = text.Split('\n');
             return expected.All(text.Contains)
                 && lines.Any(l => l.StartsWith("breaker_dispatch_outcomes_total{", StringComparison.Ordinal) && l.Contains("action=\"InMail\"") && l.Contains("class=\"CreditsExhausted\""))
@@ -49,7 +44,7 @@ public sealed class OperationsTests(DashboardFixture fixture)
                 && lines.Any(l => l.StartsWith("breaker_clears_total{", StringComparison.Ordinal) && l.Contains("action=\"InMail\""))
                 && lines.Any(l => l.StartsWith("breaker_skips_total{", StringComparison.Ordinal) && l.Contains("reason=\"InMailCreditsExhausted\""))
                 && lines.Any(l => l.StartsWith("breaker_safety_open", StringComparison.Ordinal));
-        }, TimeSpan.FromSeconds(15));
+        });
         Assert.True(complete, "missing series in the silo's /metrics:\n" + text);
         // Orleans' own meter comes with ours: the silo's membership as Orleans counts it.
         Assert.Contains("orleans_", text);
@@ -63,16 +58,9 @@ public sealed class OperationsTests(DashboardFixture fixture)
         using (await fixture.Anonymous.GetAsync("/healthz"))
         {
         }
-        string text = "";
-        var complete = await Cluster.Scenario.EventuallyAsync(async () =>
-        {
-            using var response = await fixture.Anonymous.GetAsync("/metrics");
-            Assert.Equal(200, (int)response.StatusCode);
-            Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
-            text = await response.Content.ReadAsStringAsync();
-            return text.Contains("# TYPE http_server_request_duration_seconds histogram", StringComparison.Ordinal)
-                && text.Split('\n').Any(l => l.StartsWith("http_server_request_duration_seconds_count{", StringComparison.Ordinal) && l.Contains("http_route=\"/healthz\""));
-        }, TimeSpan.FromSeconds(15));
+        var (complete, text) = await ScrapeUntilAsync(fixture.Anonymous, text =>
+            text.Contains("# TYPE http_server_request_duration_seconds histogram", StringComparison.Ordinal)
+            && text.Split('\n').Any(l => l.StartsWith("http_server_request_duration_seconds_count{", StringComparison.Ordinal) && l.Contains("http_route=\"/healthz\"")));
         Assert.True(complete, "no ASP.NET Core request series in the dashboard's /metrics:\n" + text);
         Assert.Contains("dotnet_gc_", text);
         AssertSamplesAreNumbers(text);
@@ -87,6 +75,21 @@ public sealed class OperationsTests(DashboardFixture fixture)
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("active", body.GetProperty("status").GetString());
         Assert.Equal(fixture.Cluster.Primary!.SiloAddress.ToString(), body.GetProperty("address").GetString());
+    }
+
+    /// <summary>Scrapes <c>/metrics</c> (200, Prometheus text) until <paramref name="complete"/> holds or 15 s pass; the last text.</summary>
+    private static async Task<(bool Complete, string Text)> ScrapeUntilAsync(HttpClient http, Func<string, bool> complete)
+    {
+        var text = "";
+        var done = await Cluster.Scenario.EventuallyAsync(async () =>
+        {
+            using var response = await http.GetAsync("/metrics");
+            Assert.Equal(200, (int)response.StatusCode);
+            Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+            text = await response.Content.ReadAsStringAsync();
+            return complete(text);
+        }, TimeSpan.FromSeconds(15));
+        return (done, text);
     }
 
     /// <summary>Every sample line is "name{labels} value" (and maybe a timestamp) with numbers.</summary>
