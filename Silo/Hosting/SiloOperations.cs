@@ -53,8 +53,9 @@ public static class SiloHealth
     /// cluster (its row is Active in the membership table, so peers route grain calls and reminders to it) and
     /// has not begun to leave. Joining, ShuttingDown, Stopping and Dead (peers voted it dead; it is about to stop
     /// itself) are 503, and so is any moment after the host was asked to stop, before Orleans changes the status.
-    /// The HTTP port opens only once the silo has started (the web server is the host's last service), so before the
-    /// join a probe finds the port closed, which a probe counts as a failure too.
+    /// The HTTP port opens only once the silo has started and closes first when it stops (the web server is the host's
+    /// last service to start and so the first to stop), so before the join and during a graceful stop a probe finds the
+    /// port closed, which it counts as a failure too: the 503s are for a silo that runs but is not (or no longer) Active.
     /// </summary>
     public static bool IsHealthy(SiloStatus status, bool stopping) => status == SiloStatus.Active && !stopping;
 }
