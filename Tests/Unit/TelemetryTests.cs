@@ -8,9 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
-using Orleans.Runtime;
 using OrleansBreaker.Hosting;
-using OrleansBreaker.Silo.Hosting;
 using OrleansBreaker.Web;
 
 namespace OrleansBreaker.Tests.Unit;
@@ -20,18 +18,6 @@ public sealed class TelemetryTests
     [Fact]
     public void TheSharedSetUp_ListensToTheMeterTheGrainsRecordOn() =>
         Assert.Equal(BreakerMetrics.MeterName, Telemetry.ProductMeter);
-
-    [Theory]
-    [InlineData(SiloStatus.Active, false, true)]
-    [InlineData(SiloStatus.Active, true, false)]
-    [InlineData(SiloStatus.None, false, false)]
-    [InlineData(SiloStatus.Created, false, false)]
-    [InlineData(SiloStatus.Joining, false, false)]
-    [InlineData(SiloStatus.ShuttingDown, false, false)]
-    [InlineData(SiloStatus.Stopping, false, false)]
-    [InlineData(SiloStatus.Dead, false, false)]
-    public void SiloHealthz_Is200OnlyWhileActiveAndNotStopping(SiloStatus status, bool stopping, bool healthy) =>
-        Assert.Equal(healthy, SiloHealth.IsHealthy(status, stopping));
 
     [Fact]
     public void WithoutAnOtlpEndpoint_NoTracesAreRecordedAndNothingIsExported()
