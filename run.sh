@@ -90,7 +90,7 @@ wait_for_port() {
 
 # Ports this run needs; a leftover process from an earlier run would make a silo or the dashboard fail later.
 ports=(5080 5090)
-for i in $(seq 0 $((silos - 1))); do ports+=($((11111 + i)) $((30000 + i))); done
+for i in $(seq 0 $((silos - 1))); do ports+=($((11111 + i)) $((30000 + i)) $((5100 + i))); done
 for port in "${ports[@]}"; do
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
         echo "run.sh: port 127.0.0.1:$port is already in use (an earlier run still running?); stop that process first" >&2
@@ -123,9 +123,10 @@ start simulator dotnet Simulator/bin/Release/net10.0/OrleansBreaker.Simulator.dl
 export Upstream__Provider=Http Upstream__BaseUrl=http://127.0.0.1:5090
 
 # The silos: the first seeds the demo workspace. On PostgreSQL they find each other through the membership table.
+# Each serves /healthz and /metrics on its own HTTP port, 5100+i.
 for i in $(seq 0 $((silos - 1))); do
     seed=$demo; [ "$i" -gt 0 ] && seed=false
-    Orleans__SiloPort=$((11111 + i)) Orleans__GatewayPort=$((30000 + i)) Demo__Enabled=$seed \
+    Orleans__SiloPort=$((11111 + i)) Orleans__GatewayPort=$((30000 + i)) Orleans__HttpPort=$((5100 + i)) Demo__Enabled=$seed \
         start "silo $((i + 1))" dotnet Silo/bin/Release/net10.0/OrleansBreaker.Silo.dll
 done
 
@@ -163,6 +164,7 @@ else
 fi
 echo "  admin key:   $Auth__AdminKey"
 echo "  gateways:    127.0.0.1:30000$([ "$silos" -gt 1 ] && echo "-$((30000 + silos - 1))")"
+echo "  silo HTTP:   http://127.0.0.1:5100$([ "$silos" -gt 1 ] && echo "-$((5100 + silos - 1))") (/healthz, /metrics: each silo its own; the dashboard's at :5080/metrics)"
 echo "  simulator:   http://127.0.0.1:5090 (e.g. curl http://127.0.0.1:5090/sim/accounts/alice)"
 echo "  API:         curl -H \"Authorization: Bearer \$KEY\" http://127.0.0.1:5080/api/workspaces/demo/accounts"
 echo "Ctrl-C stops everything."

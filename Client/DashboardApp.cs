@@ -5,7 +5,6 @@ using Orleans.Dashboard;
 using OrleansBreaker.Client.Api;
 using OrleansBreaker.Client.Auth;
 using OrleansBreaker.Client.Hosting;
-using OrleansBreaker.Client.Metrics;
 using OrleansBreaker.Client.Web;
 
 namespace OrleansBreaker.Client;
@@ -71,15 +70,24 @@ public static partial class DashboardApp
         services.AddOptions<AuthOptions>().Bind(builder.Configuration.GetSection(AuthOptions.Section));
         services.AddSingleton<ClusterStatus>();
         services.AddSingleton<IClusterConnectionStatusObserver>(sp => sp.GetRequiredService<ClusterStatus>());
-        builder.UseOrleansClient(client => client
-            .UseBreakerClustering(builder.Configuration)
-            // Keep trying while the cluster is down (the web server is up meanwhile and /healthz says 503).
-            .UseConnectionRetryFilter(async (exception, cancellationToken) =>
+        services.AddBreakerTelemetry(builder.Configuration, Telemetry.DashboardService);
+        builder.UseOrleansClient(client =>
+        {
+            client
+                .UseBreakerClustering(builder.Configuration)
+                // Keep trying while the cluster is down (the web server is up meanwhile and /healthz says 503).
+                .UseConnectionRetryFilter(async (exception, cancellationToken) =>
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+                    return true;
+                })
+                .AddDashboard();
+            // With an OTLP endpoint, a request's trace continues into the grains it calls (the silos do the same).
+            if (Telemetry.OtlpConfigured(builder.Configuration))
             {
-                await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
-                return true;
-            })
-            .AddDashboard());
+                client.AddActivityPropagation();
+            }
+        });
         // The web server listens while the client is still looking for a gateway, so /healthz can say 503.
         services.Configure<HostOptions>(o => o.ServicesStartConcurrently = true);
 
@@ -113,7 +121,7 @@ public static partial class DashboardApp
         app.UseAuthorization();
 
         app.MapHealth();
-        app.MapPrometheusMetrics();
+        app.MapBreakerMetrics();
         app.MapSiteCss();
         app.MapWorkspacesApi();
         var workspace = app.MapGroup("/api/workspaces/{ws}")
@@ -129,9 +137,9 @@ public static partial class DashboardApp
         return app;
     }
 
-    /// <summary>Everything but the health probe (which answers for itself) and the stylesheet reads grains.</summary>
+    /// <summary>Everything but the health probe (which answers for itself), this process's metrics and the stylesheet reads grains.</summary>
     private static bool NeedsCluster(PathString path) =>
-        !path.StartsWithSegments("/healthz") && !path.StartsWithSegments(SiteCss.Path);
+        !path.StartsWithSegments("/healthz") && !path.StartsWithSegments(Telemetry.MetricsPath) && !path.StartsWithSegments(SiteCss.Path);
 
     /// <summary>Bodiless error statuses: a problem document for the API, a plain page for the dashboard.</summary>
     private static Task WriteStatusPageAsync(StatusCodeContext context)

@@ -1,7 +1,10 @@
-using Microsoft.Extensions.Hosting;
+using Microsoft.AspNetCore.Builder;
 using OrleansBreaker.Silo.Hosting;
 
 // appsettings.json is read from beside the binary, so `dotnet run --project Silo` works from any folder.
-var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 builder.AddBreakerSilo();
-await builder.Build().RunAsync();
+var app = builder.Build();
+// /healthz and /metrics on Orleans:HttpPort (5100 unless set).
+app.MapSiloOperations();
+await app.RunAsync();

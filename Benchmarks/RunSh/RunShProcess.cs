@@ -79,7 +79,7 @@ public sealed class RunShProcess : IAsyncDisposable
 
     /// <summary>The ports run.sh and its PostgreSQL need, for a clear refusal before anything starts.</summary>
     public static IReadOnlyList<int> Ports(int silos) =>
-        [5080, 5090, 55432, .. Enumerable.Range(0, silos).SelectMany(i => new[] { 11111 + i, 30000 + i })];
+        [5080, 5090, 55432, .. Enumerable.Range(0, silos).SelectMany(i => new[] { 11111 + i, 30000 + i, 5100 + i })];
 
     public static IReadOnlyList<int> PortsInUse(int silos) => [.. Ports(silos).Where(IsListening)];
 

@@ -4,8 +4,9 @@ using System.Diagnostics.Metrics;
 namespace OrleansBreaker.Hosting;
 
 /// <summary>
-/// The product's instruments (meter <c>OrleansBreaker</c>), per silo process. Exporters (the
-/// dashboard's <c>/metrics</c>) listen to this meter; nothing here knows about them.
+/// The product's instruments (meter <c>OrleansBreaker</c>), per silo process. OpenTelemetry listens to this
+/// meter (Web/Telemetry.cs) and each silo serves it on its own <c>/metrics</c>; nothing here knows about that.
+/// Instruments declare no unit: the Prometheus exporter would append one to the name (breaker_trips_total stays as is).
 /// </summary>
 public static class BreakerMetrics
 {

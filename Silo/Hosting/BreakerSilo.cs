@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Net;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -26,6 +27,8 @@ public sealed class SiloHostOptions
     public int PrimarySiloPort { get; set; } = 11111;
     /// <summary>The address other silos reach this one at; loopback unless set (e.g. the pod IP).</summary>
     public string? AdvertisedIp { get; set; }
+    /// <summary>This silo's HTTP port: <c>/healthz</c> and <c>/metrics</c> (<see cref="SiloOperations"/>). On loopback, or on every address when <see cref="AdvertisedIp"/> is set, like the silo and gateway ports.</summary>
+    public int HttpPort { get; set; } = 5100;
 }
 
 public static class BreakerSilo
@@ -57,7 +60,11 @@ public static class BreakerSilo
     /// Adds an OrleansBreaker silo to the host. <c>Storage:Provider</c> chooses, explicitly, between the
     /// embedded default (Memory) and PostgreSQL; nothing is inferred from the environment.
     /// </summary>
-    public static HostApplicationBuilder AddBreakerSilo(this HostApplicationBuilder builder)
+    /// <remarks>
+    /// With a <see cref="Microsoft.AspNetCore.Builder.WebApplicationBuilder"/> (Program.cs) the silo also listens on
+    /// <c>Orleans:HttpPort</c>; Program.cs maps <see cref="SiloOperations.MapSiloOperations"/> there.
+    /// </remarks>
+    public static TBuilder AddBreakerSilo<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         var configuration = builder.Configuration;
         var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
@@ -76,7 +83,9 @@ public static class BreakerSilo
                 "Development profile only (DOTNET_ENVIRONMENT=Development). Set Upstream__Provider=Http and Upstream__BaseUrl to the provider's URL.");
         }
 
-        builder.Services.AddMetricsPublisher();
+        // The HTTP port listens where the silo port does: loopback under run.sh, every address in a pod.
+        builder.Services.Configure<KestrelServerOptions>(kestrel =>
+            kestrel.Listen(host.AdvertisedIp is null ? IPAddress.Loopback : IPAddress.Any, host.HttpPort));
         if (storage.Provider == StorageProvider.Postgres)
         {
             // Runs before the silo starts: a missing or outdated schema stops the process with a clear message.
@@ -104,6 +113,8 @@ public static class BreakerSilo
                 silo.UseLocalhostClustering(host.SiloPort, host.GatewayPort, new IPEndPoint(IPAddress.Loopback, host.PrimarySiloPort));
             }
             silo.UseBreaker(configuration);
+            // One instance per silo port: distinct for the silos of one machine (run.sh), and the pod name in Kubernetes.
+            silo.AddBreakerTelemetry(configuration, $"{Environment.MachineName}:{host.SiloPort}");
         });
 
         if (configuration.GetValue("Demo:Enabled", false))

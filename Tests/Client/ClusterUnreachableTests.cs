@@ -12,7 +12,7 @@ namespace OrleansBreaker.Tests.Client;
 public sealed class ClusterUnreachableTests
 {
     [Fact]
-    public async Task NoSiloAtTheGateway_HealthzAndApiAnswer503Problems_WhileTheClientKeepsLooking()
+    public async Task NoSiloAtTheGateway_HealthzAndApiAnswer503Problems_MetricsStill200_WhileTheClientKeepsLooking()
     {
         await using var host = DashboardHost.StartUnreachable(DashboardWorld.Time);
         var anonymous = host.Client(null);
@@ -25,6 +25,10 @@ public sealed class ClusterUnreachableTests
         // A workspace key can only be checked by its workspace grain: unreachable, so 503 too, never a 500 or a 401.
         var workspace = host.Client("ws-any.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
         await ProblemAssert.IsProblemAsync(await workspace.GetAsync("/api/workspaces/ws-any/accounts"), 503);
+        // Its metrics are this process's own, so they answer without a cluster (a scraper sees the 503s counted).
+        using var metrics = await anonymous.GetAsync("/metrics");
+        Assert.Equal(200, (int)metrics.StatusCode);
+        Assert.Contains("http_server_request_duration_seconds", await metrics.Content.ReadAsStringAsync());
         Assert.False(host.Started.IsCompleted); // still looking for a gateway
     }
 

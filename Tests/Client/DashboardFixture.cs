@@ -2,8 +2,14 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using System.Net;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
 using Orleans.Dashboard;
 using Orleans.TestingHost;
@@ -27,8 +33,11 @@ public static class DashboardWorld
     public static InMemoryEventLog EventLog { get; } = new();
 }
 
-/// <summary>The embedded silo of the cluster tests, on <see cref="DashboardWorld"/>, publishing its metrics and running the Orleans Dashboard's grains.</summary>
-public sealed class DashboardSiloConfigurator : ISiloConfigurator
+/// <summary>
+/// The embedded silo of the cluster tests, on <see cref="DashboardWorld"/>, running the Orleans Dashboard's grains, with the
+/// product silo's telemetry and its HTTP port (<c>/healthz</c>, <c>/metrics</c>: <see cref="SiloOperations"/>) on a free loopback port.
+/// </summary>
+public sealed class DashboardSiloConfigurator : ISiloConfigurator, IHostConfigurator
 {
     public void Configure(ISiloBuilder siloBuilder)
     {
@@ -36,9 +45,19 @@ public sealed class DashboardSiloConfigurator : ISiloConfigurator
         {
             Clock = DashboardWorld.Time, LinkedIn = DashboardWorld.LinkedIn, EventLog = DashboardWorld.EventLog, Prospects = TestWorld.Prospects,
         });
-        siloBuilder.Services.AddMetricsPublisher(TimeSpan.FromMilliseconds(300));
+        siloBuilder.AddBreakerTelemetry(siloBuilder.Configuration, "dashboard-test-silo");
         siloBuilder.AddDashboard();
     }
+
+    public void Configure(IHostBuilder hostBuilder) =>
+        hostBuilder.ConfigureWebHost(web => web
+            .UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0))
+            .ConfigureServices(services => services.AddRouting())
+            .Configure(app => app.UseRouting().UseEndpoints(endpoints => endpoints.MapSiloOperations())));
+
+    /// <summary>Where a test silo's HTTP port listens (chosen by the system at start).</summary>
+    public static Uri HttpAddress(SiloHandle silo) =>
+        new(((InProcessSiloHandle)silo).ServiceProvider.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single());
 }
 
 /// <summary>
@@ -54,6 +73,9 @@ public sealed class DashboardFixture : IAsyncLifetime
     public IGrainFactory Grains => Cluster.GrainFactory;
 
     public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary>The silo's own HTTP port (<c>/healthz</c>, <c>/metrics</c>).</summary>
+    public Uri SiloAddress { get; private set; } = null!;
 
     /// <summary>No Authorization header.</summary>
     public HttpClient Anonymous { get; private set; } = null!;
@@ -72,6 +94,7 @@ public sealed class DashboardFixture : IAsyncLifetime
         Cluster = builder.Build();
         await Cluster.DeployAsync();
 
+        SiloAddress = DashboardSiloConfigurator.HttpAddress(Cluster.Primary!);
         var gateway = Cluster.Primary?.GatewayAddress?.Endpoint ?? throw new InvalidOperationException("The test silo has no gateway.");
         _app = DashboardApp.Build(
         [

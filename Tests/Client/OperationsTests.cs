@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace OrleansBreaker.Tests.Client;
 
-/// <summary><c>/healthz</c>, <c>/metrics</c> and the Orleans Dashboard behind the admin key.</summary>
+/// <summary><c>/healthz</c> and <c>/metrics</c> of the dashboard and of a silo, and the Orleans Dashboard behind the admin key.</summary>
 [Collection(DashboardCollection.Name)]
 public sealed class OperationsTests(DashboardFixture fixture)
 {
@@ -18,12 +18,12 @@ public sealed class OperationsTests(DashboardFixture fixture)
     }
 
     [Fact]
-    public async Task Metrics_ShowEachSilosDispatchOutcomesTripsClearsSkipsAndSafetyMode_InPrometheusText()
+    public async Task SiloMetrics_ShowDispatchOutcomesTripsClearsSkipsAndSafetyMode_AfterATrip_InPrometheusText()
     {
         var s = await InMailScenario.TripAsync(fixture, prospects: 2);
         DashboardWorld.Time.Advance(TimeSpan.FromMinutes(1));
         await InMailScenario.ExpectAsync(s.Api.PostAsync(s.Path("/events"), DashboardFixture.Json(new { accountId = s.AccountId, action = "InMail", kind = "Sent" })), 202);
-        var silo = $"silo=\"{fixture.Cluster.Primary!.Name}\"";
+        await InMailScenario.TripSafetyModeAsync(fixture, s.Workspace);
         string[] expected =
         [
             "# TYPE breaker_dispatch_outcomes_total counter",
@@ -32,28 +32,70 @@ public sealed class OperationsTests(DashboardFixture fixture)
             "# TYPE breaker_skips_total counter",
             "# TYPE breaker_safety_trips_total counter",
             "# TYPE breaker_safety_open gauge",
-            "breaker_cluster_silos 1",
         ];
 
-        string text = "";
-        var complete = await Cluster.Scenario.EventuallyAsync(async () =>
+        using var silo = new HttpClient { BaseAddress = fixture.SiloAddress, Timeout = TimeSpan.FromSeconds(30) };
+        var (complete, text) = await ScrapeUntilAsync(silo, text =>
         {
-            using var response = await fixture.Anonymous.GetAsync("/metrics");
-            Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
-            text = await response.Content.ReadAsStringAsync();
             var lines = text.Split('\n');
             return expected.All(text.Contains)
-                && lines.Any(l => l.StartsWith("breaker_dispatch_outcomes_total{", StringComparison.Ordinal) && l.Contains(silo) && l.Contains("action=\"InMail\"") && l.Contains("class=\"CreditsExhausted\""))
-                && lines.Any(l => l.StartsWith("breaker_trips_total{", StringComparison.Ordinal) && l.Contains(silo) && l.Contains("action=\"InMail\"") && l.Contains("reason=\"CreditsExhausted\""))
-                && lines.Any(l => l.StartsWith("breaker_clears_total{", StringComparison.Ordinal) && l.Contains(silo) && l.Contains("action=\"InMail\""))
-                && lines.Any(l => l.StartsWith("breaker_skips_total{", StringComparison.Ordinal) && l.Contains(silo) && l.Contains("reason=\"InMailCreditsExhausted\""))
-                && lines.Any(l => l.StartsWith("breaker_safety_open{", StringComparison.Ordinal) && l.Contains(silo));
+                && lines.Any(l => l.StartsWith("breaker_dispatch_outcomes_total{", StringComparison.Ordinal) && l.Contains("action=\"InMail\"") && l.Contains("class=\"CreditsExhausted\""))
+                && lines.Any(l => l.StartsWith("breaker_trips_total{", StringComparison.Ordinal) && l.Contains("action=\"InMail\"") && l.Contains("reason=\"CreditsExhausted\""))
+                && lines.Any(l => l.StartsWith("breaker_clears_total{", StringComparison.Ordinal) && l.Contains("action=\"InMail\""))
+                && lines.Any(l => l.StartsWith("breaker_skips_total{", StringComparison.Ordinal) && l.Contains("reason=\"InMailCreditsExhausted\""))
+                && lines.Any(l => l.StartsWith("breaker_safety_open", StringComparison.Ordinal));
+        });
+        Assert.True(complete, "missing series in the silo's /metrics:\n" + text);
+        // Orleans' own meter comes with ours: the silo's membership as Orleans counts it.
+        Assert.Contains("orleans_", text);
+        AssertSamplesAreNumbers(text);
+    }
+
+    [Fact]
+    public async Task DashboardMetrics_AreThisProcesssAspNetCoreAndRuntimeSeries_InPrometheusText()
+    {
+        // A request first, so the server's request histogram has a point.
+        using (await fixture.Anonymous.GetAsync("/healthz"))
+        {
+        }
+        var (complete, text) = await ScrapeUntilAsync(fixture.Anonymous, text =>
+            text.Contains("# TYPE http_server_request_duration_seconds histogram", StringComparison.Ordinal)
+            && text.Split('\n').Any(l => l.StartsWith("http_server_request_duration_seconds_count{", StringComparison.Ordinal) && l.Contains("http_route=\"/healthz\"")));
+        Assert.True(complete, "no ASP.NET Core request series in the dashboard's /metrics:\n" + text);
+        Assert.Contains("dotnet_gc_", text);
+        AssertSamplesAreNumbers(text);
+    }
+
+    [Fact]
+    public async Task SiloHealthz_Is200WhileTheSiloIsActiveInTheCluster()
+    {
+        using var silo = new HttpClient { BaseAddress = fixture.SiloAddress, Timeout = TimeSpan.FromSeconds(30) };
+        using var response = await silo.GetAsync("/healthz");
+        Assert.Equal(200, (int)response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("active", body.GetProperty("status").GetString());
+        Assert.Equal(fixture.Cluster.Primary!.SiloAddress.ToString(), body.GetProperty("address").GetString());
+    }
+
+    /// <summary>Scrapes <c>/metrics</c> (200, Prometheus text) until <paramref name="complete"/> holds or 15 s pass; the last text.</summary>
+    private static async Task<(bool Complete, string Text)> ScrapeUntilAsync(HttpClient http, Func<string, bool> complete)
+    {
+        var text = "";
+        var done = await Cluster.Scenario.EventuallyAsync(async () =>
+        {
+            using var response = await http.GetAsync("/metrics");
+            Assert.Equal(200, (int)response.StatusCode);
+            Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+            text = await response.Content.ReadAsStringAsync();
+            return complete(text);
         }, TimeSpan.FromSeconds(15));
-        Assert.True(complete, "missing series in /metrics:\n" + text);
-        // Every sample line is "name{labels} value" with a number.
+        return (done, text);
+    }
+
+    /// <summary>Every sample line is "name{labels} value" (and maybe a timestamp) with numbers.</summary>
+    private static void AssertSamplesAreNumbers(string text) =>
         Assert.All(text.Split('\n').Where(l => l.Length > 0 && !l.StartsWith('#')), l => Assert.True(double.TryParse(l[(l.LastIndexOf(' ') + 1)..],
             System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _), l));
-    }
 
     [Fact]
     public async Task OrleansDashboard_OpensWithTheAdminKeyOnly()

@@ -11,6 +11,23 @@ public sealed class Api(string key) : IDisposable
     public static readonly Uri Dashboard = new("http://127.0.0.1:5080");
     public static readonly Uri Simulator = new("http://127.0.0.1:5090");
 
+    /// <summary>Silo <paramref name="index"/>'s own HTTP port (run.sh: 5100+i): <c>/healthz</c> and <c>/metrics</c>.</summary>
+    public static Uri Silo(int index) => new($"http://127.0.0.1:{5100 + index}");
+
+    /// <summary>A GET on a silo's HTTP port: its status and body, or status 0 when nothing answers.</summary>
+    public static async Task<(int Status, string Text)> SiloGetAsync(HttpClient http, int index, string path)
+    {
+        try
+        {
+            using var response = await http.GetAsync(new Uri(Silo(index), path));
+            return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            return (0, "");
+        }
+    }
+
     /// <summary>Requests during a silo's death may wait for Orleans' response timeout (30 s); longer than that is a hang.</summary>
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(45) };
 

@@ -55,8 +55,10 @@ public sealed class RunScriptTests(ITestOutputHelper output) : IDisposable
         return environment;
     }
 
+    private static int SiloHttpPort(int index) => Api.Silo(index).Port;
+
     private static int[] Ports(int silos, bool postgres) =>
-        [5080, 5090, .. Enumerable.Range(0, silos).SelectMany(i => new[] { 11111 + i, 30000 + i }), .. postgres ? new[] { 55432 } : []];
+        [5080, 5090, .. Enumerable.Range(0, silos).SelectMany(i => new[] { 11111 + i, 30000 + i, SiloHttpPort(i) }), .. postgres ? new[] { 55432 } : []];
 
     [Fact]
     public async Task Embedded_run_delivers_honours_Clock_Start_everywhere_and_a_SIGTERM_stops_everything()
@@ -85,6 +87,19 @@ public sealed class RunScriptTests(ITestOutputHelper output) : IDisposable
             $$"""{"accountId":"rs-emb-a1","action":"InMail","kind":"Sent","prospectId":"p1","campaignId":"{{campaign}}","source":"rs-clock"}""");
         var clientDated = await FirstActivityAsync(workspace, "rs-embedded", campaign, "InMail");
         Assert.True(Honoured(clientDated), $"client: the posted event is dated {clientDated:O}");
+
+        // The silo process's own /healthz and /metrics (its delivery counted there), and the dashboard's own /metrics.
+        var (health, healthBody) = await Api.SiloGetAsync(_http, 0, "/healthz");
+        Assert.True(health == 200, $"silo /healthz: {health} {healthBody}");
+        var siloMetrics = await SiloMetricsAsync(0, text => SampleLines(text, "breaker_dispatch_outcomes_total{").Any(l => l.Contains("action=\"ViewProfile\"") && l.Contains("class=\"Delivered\"")));
+        Assert.Contains("# TYPE orleans_", siloMetrics);
+        using (var dashboardMetrics = await _http.GetAsync(new Uri(Api.Dashboard, "/metrics")))
+        {
+            var text = await dashboardMetrics.Content.ReadAsStringAsync();
+            Assert.True(dashboardMetrics.IsSuccessStatusCode, text);
+            Assert.Contains("# TYPE http_server_request_duration_seconds histogram", text);
+            Assert.DoesNotContain("breaker_dispatch_outcomes_total", text);
+        }
 
         var started = run.Descendants();
         Assert.Contains(started.Values, c => c.Contains("OrleansBreaker.Silo.dll", StringComparison.Ordinal));
@@ -153,6 +168,13 @@ public sealed class RunScriptTests(ITestOutputHelper output) : IDisposable
         await using var run = RunScript.Start(Environment(), "--postgres", "--silos", "3", "--no-demo");
         await run.WaitHealthyAsync(_http);
         Log("healthy");
+        // Every silo process answers on its own HTTP port once it is active in the cluster.
+        foreach (var i in Enumerable.Range(0, 3))
+        {
+            await Eventually.TrueAsync(async () => (await Api.SiloGetAsync(_http, i, "/healthz")).Status == 200, TimeSpan.FromMinutes(2),
+                () => $"silo {i + 1}'s /healthz is not 200:\n" + run.Tail());
+        }
+        Log("every silo's /healthz is 200");
         using var admin = new Api(_adminKey);
         const string ws = "rs-three";
         var key = (await admin.OkAsync(HttpMethod.Post, "/api/workspaces", $$"""{"id":"{{ws}}"}"""))["apiKey"]!.GetValue<string>();
@@ -165,6 +187,19 @@ public sealed class RunScriptTests(ITestOutputHelper output) : IDisposable
         await AddProspectsAsync(api, ws, "trip", 3);
         await Eventually.TrueAsync(async () => await InMailBreakerAsync(api, ws, "rs3-trip") == "Open", DeliveryTimeout, () => "the InMail breaker never tripped");
         Log("InMail breaker open");
+        // The trip is counted by the silo that holds the account, in its own /metrics: a scraper of every silo sees it once.
+        var scrapes = new string[3];
+        await Eventually.TrueAsync(async () =>
+        {
+            foreach (var i in Enumerable.Range(0, 3))
+            {
+                var (status, text) = await Api.SiloGetAsync(_http, i, "/metrics");
+                Assert.True(status == 200, $"silo {i + 1}'s /metrics: {status}");
+                scrapes[i] = text;
+            }
+            return scrapes.Sum(t => SampleLines(t, "breaker_trips_total{").Count(l => l.Contains("action=\"InMail\"") && l.Contains("reason=\"CreditsExhausted\""))) == 1;
+        }, TimeSpan.FromSeconds(30), () => "no silo, or more than one, counts the InMail trip:\n" + string.Join("\n---\n", scrapes.Select(t => string.Join('\n', SampleLines(t ?? "", "breaker_")))));
+        Log("the trip is in one silo's /metrics");
 
         // Campaigns dispatching on four accounts while two silos die.
         string[] accounts = ["rs3-a1", "rs3-a2", "rs3-a3", "rs3-a4"];
@@ -233,6 +268,13 @@ public sealed class RunScriptTests(ITestOutputHelper output) : IDisposable
         Log("prospects settled: " + string.Join("; ", settled.Select(kv => kv.Key + ": " + string.Join(',', kv.Value.GroupBy(Status).Select(g => $"{g.Key}={g.Count()}")))));
         Assert.False(run.HasExited, "run.sh stopped after two silo deaths:\n" + run.Tail());
         Assert.True(await Api.IsHealthyAsync(_http), "the dashboard lost the cluster after two silo deaths");
+        // The survivor is healthy on its own port; the killed silos' ports answer nothing.
+        var statuses = new List<int>();
+        foreach (var i in Enumerable.Range(0, 3))
+        {
+            statuses.Add((await Api.SiloGetAsync(_http, i, "/healthz")).Status);
+        }
+        Assert.Equal([0, 0, 200], statuses.Order());
         foreach (var account in accounts)
         {
             Assert.Equal(0, await admin.DuplicateKeysAsync(account));
@@ -250,6 +292,23 @@ public sealed class RunScriptTests(ITestOutputHelper output) : IDisposable
         var started = run.Descendants();
         await StopAndAssertReleasedAsync(run, started, ports);
         Log("stopped and released");
+    }
+
+    /// <summary>The sample lines of a Prometheus text that start with <paramref name="prefix"/>.</summary>
+    private static IEnumerable<string> SampleLines(string text, string prefix) =>
+        text.Split('\n').Where(l => l.StartsWith(prefix, StringComparison.Ordinal));
+
+    /// <summary>Silo <paramref name="index"/>'s <c>/metrics</c> once <paramref name="complete"/> holds (at most 30 s: the exporter caches a scrape for 300 ms).</summary>
+    private async Task<string> SiloMetricsAsync(int index, Func<string, bool> complete)
+    {
+        var text = "";
+        await Eventually.TrueAsync(async () =>
+        {
+            var (status, body) = await Api.SiloGetAsync(_http, index, "/metrics");
+            text = body;
+            return status == 200 && complete(body);
+        }, TimeSpan.FromSeconds(30), () => $"silo {index + 1}'s /metrics:\n" + text);
+        return text;
     }
 
     private static string Status(JsonNode prospect) => prospect["status"]!.GetValue<string>();
