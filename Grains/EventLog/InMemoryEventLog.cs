@@ -15,9 +15,10 @@ public sealed class InMemoryEventLog : IEventLog
     // Read on every dispatch that would send, by every account at once: read without the lock. Holds
     // the first event stored under each key: a key is stored once.
     private readonly ConcurrentDictionary<(string Workspace, string Account, string Key), EventRecord> _byKey = new();
-    // The keys each account has claimed and not resolved: claims live only here and in _byKey, never in the
-    // per-campaign and per-account lists the other readers scan.
-    private readonly Dictionary<(string Workspace, string Account), HashSet<string>> _claims = [];
+    // The keys each account has claimed: claims live only here and in _byKey, never in the per-campaign and
+    // per-account lists the other readers scan. A claim takes no lock (every dispatch claims, from every
+    // account at once); an entry whose key _byKey no longer holds as a claim is stale and read past.
+    private readonly ConcurrentDictionary<(string Workspace, string Account), ConcurrentDictionary<string, byte>> _claims = new();
     private long _seq;
 
     public Task<IReadOnlyList<EventRecord>> AppendAsync(IReadOnlyList<EventRecord> events, CancellationToken cancellationToken = default)
@@ -41,7 +42,7 @@ public sealed class InMemoryEventLog : IEventLog
                     // The outcome of a claimed key resolves the claim.
                     Unclaim(existing);
                 }
-                var e = stored[i] = events[i] with { Seq = ++_seq };
+                var e = stored[i] = events[i] with { Seq = Interlocked.Increment(ref _seq) };
                 if (e.CampaignId is not null)
                 {
                     ListFor(_byCampaign, (e.WorkspaceId, e.CampaignId)).Add(e);
@@ -150,62 +151,66 @@ public sealed class InMemoryEventLog : IEventLog
         {
             throw new ArgumentException("A claim is an event of kind Claimed with an account and a key.", nameof(claim));
         }
-        lock (_gate)
+        var key = (claim.WorkspaceId, claim.AccountId, claim.Key);
+        while (true)
         {
-            if (_byKey.TryGetValue((claim.WorkspaceId, claim.AccountId, claim.Key), out var holder))
+            if (_byKey.TryGetValue(key, out var holder))
             {
                 return Task.FromResult<EventRecord?>(holder);
             }
-            _byKey[(claim.WorkspaceId, claim.AccountId, claim.Key)] = claim with { Seq = ++_seq };
-            ListFor(_claims, (claim.WorkspaceId, claim.AccountId), () => new HashSet<string>(StringComparer.Ordinal)).Add(claim.Key);
+            // Listed first, so that a reader of claims never misses one _byKey holds.
+            var listed = _claims.GetOrAdd((claim.WorkspaceId, claim.AccountId), _ => new(StringComparer.Ordinal));
+            listed[claim.Key] = 0;
+            if (_byKey.TryAdd(key, claim with { Seq = Interlocked.Increment(ref _seq) }))
+            {
+                return Task.FromResult<EventRecord?>(null);
+            }
+            // Another append or claim took the key meanwhile: unlist it, unless what holds it is a claim.
+            if (!(_byKey.TryGetValue(key, out var taken) && taken.Kind == EventKind.Claimed))
+            {
+                listed.TryRemove(claim.Key, out _);
+            }
         }
-        return Task.FromResult<EventRecord?>(null);
     }
 
     public Task ReleaseAsync(string workspaceId, string accountId, string key, CancellationToken cancellationToken = default)
     {
-        lock (_gate)
+        if (_byKey.TryGetValue((workspaceId, accountId, key), out var held) && held.Kind == EventKind.Claimed
+            && _byKey.TryRemove(new KeyValuePair<(string, string, string), EventRecord>((workspaceId, accountId, key), held)))
         {
-            if (_byKey.TryGetValue((workspaceId, accountId, key), out var held) && held.Kind == EventKind.Claimed)
-            {
-                _byKey.TryRemove((workspaceId, accountId, key), out _);
-                Unclaim(held);
-            }
+            Unclaim(held);
         }
         return Task.CompletedTask;
     }
 
     public Task<IReadOnlyList<EventRecord>> ReadClaimsAsync(string workspaceId, string accountId, CancellationToken cancellationToken = default)
     {
-        lock (_gate)
-        {
-            IReadOnlyList<EventRecord> claims = [.. (_claims.GetValueOrDefault((workspaceId, accountId)) ?? [])
-                .Select(key => _byKey[(workspaceId, accountId, key)])
-                .OrderBy(e => e.Seq)];
-            return Task.FromResult(claims);
-        }
+        IReadOnlyList<EventRecord> claims = [.. (_claims.TryGetValue((workspaceId, accountId), out var keys) ? keys.Keys : [])
+            .Select(key => _byKey.TryGetValue((workspaceId, accountId, key), out var e) ? e : null)
+            .OfType<EventRecord>()
+            .Where(e => e.Kind == EventKind.Claimed)
+            .OrderBy(e => e.Seq)];
+        return Task.FromResult(claims);
     }
 
+    // The account's entry stays (one per account that ever claimed): removing it could race a claim being listed.
     private void Unclaim(EventRecord claim)
     {
-        if (_claims.TryGetValue((claim.WorkspaceId, claim.AccountId!), out var keys) && keys.Remove(claim.Key!) && keys.Count == 0)
+        if (_claims.TryGetValue((claim.WorkspaceId, claim.AccountId!), out var keys))
         {
-            _claims.Remove((claim.WorkspaceId, claim.AccountId!));
+            keys.TryRemove(claim.Key!, out _);
         }
     }
 
     private List<EventRecord> Account(string workspaceId, string accountId) =>
         _byAccount.GetValueOrDefault((workspaceId, accountId)) ?? [];
 
-    private static List<EventRecord> ListFor<TKey>(Dictionary<TKey, List<EventRecord>> index, TKey key) where TKey : notnull =>
-        ListFor(index, key, () => []);
-
-    private static TValue ListFor<TKey, TValue>(Dictionary<TKey, TValue> index, TKey key, Func<TValue> create) where TKey : notnull
+    private static List<EventRecord> ListFor<TKey>(Dictionary<TKey, List<EventRecord>> index, TKey key) where TKey : notnull
     {
-        if (!index.TryGetValue(key, out var value))
+        if (!index.TryGetValue(key, out var list))
         {
-            index[key] = value = create();
+            index[key] = list = [];
         }
-        return value;
+        return list;
     }
 }
