@@ -52,8 +52,8 @@ public sealed class DispatchTests(ClusterFixture fixture)
     [Fact]
     public async Task OutcomesOfTheLastDispatches_SurviveDeactivation_AsRecorded_NeverAsUnknown()
     {
-        // A plain outcome's state write rides on the next intent write, so the last one before a
-        // deactivation is stored as pending: the next activation must resolve it from the event log.
+        // A plain outcome is never written to grain state: the event log holds it in place of the send's
+        // claim, so the next activation must answer each key from the log as what it was.
         await _s.CreateAccountAsync(linkedIn: new SimulatedAccountSettings { UnreachableRecipients = ["gone"] });
         var sent = await _s.Account.DispatchAsync(Command("here"));
         var failed = await _s.Account.DispatchAsync(Command("gone"));

@@ -11,8 +11,9 @@ using OrleansBreaker.Upstream;
 namespace OrleansBreaker.Tests.Durable;
 
 /// <summary>
-/// The intent written before every send (BRIEF §2, "persist the intent, then call LinkedIn"), tested
-/// where it matters: two activations of one account, and a silo that dies while LinkedIn is being called.
+/// The intent written before every send (BRIEF §8, "persist the intent, then call the upstream"): the claim of
+/// its key in the event log, unique in the database. Tested where it matters: two activations of one account,
+/// a silo that dies while LinkedIn is being called, and what a plain send writes.
 /// </summary>
 [Collection(DurableCollection.Name)]
 public sealed class IntentSafetyTests : IAsyncLifetime
