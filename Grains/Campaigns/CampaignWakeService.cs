@@ -57,10 +57,9 @@ internal sealed partial class CampaignWakeService(
                 .ToHashSet(StringComparer.Ordinal);
             var now = time.GetUtcNow();
             var due = await store.ClaimDueAsync(now + lookahead, now + RetryAfter, live, ClaimBatch, cancellationToken);
-            foreach (var campaign in due)
-            {
-                await grains.GetGrain<ICampaignGrain>(GrainKeys.Scoped(campaign.WorkspaceId, campaign.CampaignId)).WakeAsync();
-            }
+            // All at once, each on its own: a wake that fails or hangs (a call that still reaches the dead silo
+            // before the directory lets it go) costs only its own campaign a retry, not the rest of the batch.
+            await Task.WhenAll(due.Select(campaign => WakeOneAsync(campaign.WorkspaceId, campaign.CampaignId)));
             woken += due.Count;
             if (due.Count < ClaimBatch)
             {
@@ -73,6 +72,22 @@ internal sealed partial class CampaignWakeService(
         }
         return woken;
     }
+
+    private async Task WakeOneAsync(string workspaceId, string campaignId)
+    {
+        try
+        {
+            await grains.GetGrain<ICampaignGrain>(GrainKeys.Scoped(workspaceId, campaignId)).WakeAsync();
+        }
+        catch (Exception ex)
+        {
+            // Its entry was moved RetryAfter on by the claim: a later poll wakes it again.
+            LogWakeFailed(workspaceId, campaignId, ex);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not wake campaign {Workspace}/{Campaign}; a poll after a minute tries again")]
+    private partial void LogWakeFailed(string workspace, string campaign, Exception ex);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Woke {Count} campaigns from the due index")]
     private partial void LogWoke(int count);
