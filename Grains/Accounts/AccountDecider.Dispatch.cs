@@ -18,7 +18,7 @@ internal readonly record struct Gate(GateKind Kind, DispatchResult? Refusal, Eff
 /// Dispatch, step by step in the order of BRIEF §8: <see cref="Answer"/> (a key held, the account's status),
 /// <see cref="Pass"/> (safety mode, breaker), <see cref="Admit"/> (caps, warm-up, hours, pacing), then
 /// <see cref="BeginSend"/> and, with LinkedIn's verdict, <see cref="Apply"/>. Between the steps the grain
-/// does what only it can: read the safety view, recount from the log, look the key up, take the probe.
+/// does what only it can: read the safety view, recount from the log, take the probe, claim the key.
 /// </summary>
 internal sealed partial class AccountDecider
 {
@@ -104,9 +104,8 @@ internal sealed partial class AccountDecider
         {
             return (Result(DispatchStatus.Blocked, Reason.StorageUnavailable, now), null);
         }
-        var intent = new IntentRecord(command.Key, command.Action, command.CampaignId, command.ProspectId, IntentStatus.Pending, holder.At);
         var effects = new Effects().Persist(StateWrite.Now);
-        effects.Events.Add(Resolve(intent, null, now)!);
+        effects.Events.Add(Interrupted(holder, now));
         return (Replay(IntentStatus.Unknown, Reason.OutcomeUnknown, now), effects);
     }
 
