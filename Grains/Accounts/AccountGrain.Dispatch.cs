@@ -66,7 +66,7 @@ internal sealed partial class AccountGrain
     }
 
     /// <summary>
-    /// Claims the key in the event log before LinkedIn is called: one single-row insert that is the intent, the
+    /// Claims the key in the event log before LinkedIn is called: one row (group-committed) that is the intent, the
     /// replay lookup and the guard against another activation of this account sending the same key (the key is
     /// unique in the database). Null: the key is this send's. Otherwise the answer without sending: the key's
     /// recorded outcome, another send of it in flight, or the log unavailable (then nothing is sent: BRIEF §8).

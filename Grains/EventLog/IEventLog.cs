@@ -56,7 +56,7 @@ public interface IEventLog
     /// database): stores <paramref name="claim"/> (kind <see cref="EventKind.Claimed"/>, with an account and a
     /// key) unless the account's log already holds the key. Returns null when the key is now this send's;
     /// otherwise the row that holds it: an outcome, or another send's claim (in flight, or left by a crash).
-    /// One statement on PostgreSQL: the replay lookup, the duplicate guard and the intent write at once.
+    /// One row on PostgreSQL: the replay lookup, the duplicate guard and the intent write at once.
     /// </summary>
     Task<EventRecord?> ClaimAsync(EventRecord claim, CancellationToken cancellationToken = default);
 

@@ -3,16 +3,12 @@ namespace OrleansBreaker.EventLog;
 /// <summary>Claims of idempotency keys (IEventLog.ClaimAsync): rows of kind Claimed under the unique key of 002.</summary>
 public sealed partial class PostgresEventLog
 {
-    // The send's intent, its duplicate guard and its replay lookup in one single-row insert: the key is
-    // unique per account, so a key already held (an outcome, or another send's claim) stores nothing.
-    private const string ClaimSql = """
-        INSERT INTO breaker_events
-            (at, kind, workspace_id, campaign_id, account_id, prospect_id, action, reason, text, resume_at, key, source)
-        VALUES (@at, @kind, @workspace_id, @campaign_id, @account_id, @prospect_id, @action, @reason, @text, @resume_at, @key, @source)
-        ON CONFLICT (workspace_id, account_id, key) WHERE key IS NOT NULL DO NOTHING
-        RETURNING seq
-        """;
-
+    /// <remarks>
+    /// The send's intent, its duplicate guard and its replay lookup in one row of the group commit: the key is
+    /// unique per account, so a key already held (an outcome, or another send's claim) stores nothing, and the
+    /// row holding it is read back in the same flush. Claims share their statement and commit with the other
+    /// accounts' claims and outcomes queued meanwhile (docs/benchmarks.md, finding D.5).
+    /// </remarks>
     public async Task<EventRecord?> ClaimAsync(EventRecord claim, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(claim);
@@ -24,18 +20,18 @@ public sealed partial class PostgresEventLog
         // The holder can be released between the insert and the read: then the key is free, and claimed again.
         for (var attempt = 0; ; attempt++)
         {
-            await using (var command = _dataSource.CreateCommand(ClaimSql))
+            var written = (await EnqueueAsync([row], cancellationToken))[0];
+            if (written.Inserted)
             {
-                AddColumns(command.Parameters, row);
-                if (await command.ExecuteScalarAsync(cancellationToken) is long)
-                {
-                    return null;
-                }
+                return null;
             }
-            var holder = await FindByKeyAsync(claim.WorkspaceId, claim.AccountId, claim.Key, cancellationToken);
-            if (holder is not null || attempt > 0)
+            if (written.Row is { } holder)
             {
-                return holder ?? throw new InvalidOperationException($"Key '{claim.Key}' of account {claim.AccountId} was neither claimed nor found held, twice.");
+                return holder;
+            }
+            if (attempt > 0)
+            {
+                throw new InvalidOperationException($"Key '{claim.Key}' of account {claim.AccountId} was neither claimed nor found held, twice.");
             }
         }
     }

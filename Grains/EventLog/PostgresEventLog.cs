@@ -24,12 +24,14 @@ public sealed partial class PostgresEventLog(NpgsqlDataSource dataSource) : IEve
     // An outcome's idempotency key is unique per account (deploy/sql/002_unique_event_keys.sql): an
     // outcome appended again (re-sent from an outbox after a lost acknowledgement) is not stored twice.
     // The one row it replaces is the send's claim (ClaimAsync): the outcome resolves it, keeping its seq.
+    // A claim replaces nothing (a key held by a claim or an outcome stays held), so claims and outcomes
+    // share one statement and one commit (the group commit below).
     private const string OnConflict = """
         ON CONFLICT (workspace_id, account_id, key) WHERE key IS NOT NULL DO UPDATE
             SET at = EXCLUDED.at, kind = EXCLUDED.kind, campaign_id = EXCLUDED.campaign_id, prospect_id = EXCLUDED.prospect_id,
                 action = EXCLUDED.action, reason = EXCLUDED.reason, text = EXCLUDED.text, resume_at = EXCLUDED.resume_at,
                 source = EXCLUDED.source, recorded_at = now()
-            WHERE breaker_events.kind = 'Claimed'
+            WHERE breaker_events.kind = 'Claimed' AND EXCLUDED.kind <> 'Claimed'
         """;
 
     // One statement for the whole batch, so it is atomic without an explicit transaction and costs
@@ -94,7 +96,19 @@ public sealed partial class PostgresEventLog(NpgsqlDataSource dataSource) : IEve
         }
         cancellationToken.ThrowIfCancellationRequested();
 
-        var append = new PendingAppend(stored);
+        var written = await EnqueueAsync(stored, cancellationToken);
+        for (var i = 0; i < stored.Length; i++)
+        {
+            stored[i] = written[i].Row ?? throw new InvalidOperationException(
+                $"Appended an event with key '{stored[i].Key}' that was neither stored nor found stored.");
+        }
+        return stored;
+    }
+
+    /// <summary>Queues <paramref name="rows"/> for the group commit; returns each row's fate, in row order.</summary>
+    private async Task<Written[]> EnqueueAsync(EventRecord[] rows, CancellationToken cancellationToken)
+    {
+        var append = new PendingAppend(rows);
         bool flush;
         lock (_gate)
         {
@@ -216,37 +230,42 @@ public sealed partial class PostgresEventLog(NpgsqlDataSource dataSource) : IEve
     private async Task WriteAsync(List<PendingAppend> batch)
     {
         var rows = batch.Count == 1 ? batch[0].Events : [.. batch.SelectMany(a => a.Events)];
-        var stored = await InsertAsync(rows);
+        var written = await InsertAsync(rows);
         var next = 0;
         foreach (var append in batch)
         {
-            for (var i = 0; i < append.Events.Length; i++)
-            {
-                append.Events[i] = stored[next++];
-            }
-            append.Done.TrySetResult(append.Events);
+            append.Done.TrySetResult(written.AsSpan(next, append.Events.Length).ToArray());
+            next += append.Events.Length;
         }
     }
+
+    /// <summary>
+    /// What became of one row of a statement: <see cref="Row"/> is the row stored under its key (or the row
+    /// itself, as stored), null when the key was taken and then freed before it could be read (a claim
+    /// released meanwhile); <see cref="Inserted"/> tells whether this row is the one stored.
+    /// </summary>
+    private readonly record struct Written(EventRecord? Row, bool Inserted);
 
     /// <summary>
     /// Inserts <paramref name="rows"/> in one statement; returns them as stored, in row order: a row
     /// whose key the log already held (or an earlier row of the same statement held) is the stored row.
     /// </summary>
-    private async Task<EventRecord[]> InsertAsync(EventRecord[] rows)
+    private async Task<Written[]> InsertAsync(EventRecord[] rows)
     {
         var stored = new EventRecord?[rows.Length];
+        var inserted = new bool[rows.Length];
         if (rows.Length == 1)
         {
             await using var single = _dataSource.CreateCommand(AppendOneSql);
             AddColumns(single.Parameters, rows[0]);
             if (await single.ExecuteScalarAsync() is long seq)
             {
-                return [rows[0] with { Seq = seq }];
+                return [new Written(rows[0] with { Seq = seq }, Inserted: true)];
             }
         }
         else
         {
-            await InsertManyAsync(rows, stored);
+            await InsertManyAsync(rows, stored, inserted);
         }
         if (Array.IndexOf(stored, null) >= 0)
         {
@@ -260,12 +279,11 @@ public sealed partial class PostgresEventLog(NpgsqlDataSource dataSource) : IEve
                 throw new InvalidOperationException("The events were appended, but reading back those whose key was already stored failed.", ex);
             }
         }
-        return [.. stored.Select((e, i) => e ?? throw new InvalidOperationException(
-            $"Appended an event with key '{rows[i].Key}' that was neither stored nor found stored."))];
+        return [.. stored.Select((e, i) => new Written(e, inserted[i]))];
     }
 
     /// <summary>Fills <paramref name="stored"/> with the rows the unnest statement stored; leaves the others null.</summary>
-    private async Task InsertManyAsync(EventRecord[] rows, EventRecord?[] stored)
+    private async Task InsertManyAsync(EventRecord[] rows, EventRecord?[] stored, bool[] inserted)
     {
         // A key goes into the statement once: the first row with it. The later ones are answered as it is.
         var firstOfKey = new Dictionary<(string, string, string), int>();
@@ -322,12 +340,14 @@ public sealed partial class PostgresEventLog(NpgsqlDataSource dataSource) : IEve
         for (var n = 0; n < unkeyed.Count; n++)
         {
             stored[unkeyed[n]] = rows[unkeyed[n]] with { Seq = unkeyedSeqs[n] };
+            inserted[unkeyed[n]] = true;
         }
         for (var i = 0; i < rows.Length; i++)
         {
             if (KeyOf(rows[i]) is { } key && firstOfKey[key] is var first && keyed.TryGetValue(key, out var seq))
             {
                 stored[i] = rows[first] with { Seq = seq };
+                inserted[i] = i == first;
             }
         }
     }
@@ -357,7 +377,7 @@ public sealed partial class PostgresEventLog(NpgsqlDataSource dataSource) : IEve
     private sealed class PendingAppend(EventRecord[] events)
     {
         public EventRecord[] Events { get; } = events;
-        public TaskCompletionSource<IReadOnlyList<EventRecord>> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource<Written[]> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     public async Task<EventPage> ReadCampaignAsync(string workspaceId, string campaignId, ActivityQuery query, CancellationToken cancellationToken = default)

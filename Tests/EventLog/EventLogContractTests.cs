@@ -595,6 +595,35 @@ public abstract class EventLogContractTests
         Assert.Single(results.Where(r => r is not null).Select(r => r!.Seq).Distinct());
     }
 
+    [Fact]
+    public async Task ClaimsAndOutcomesAtOnce_ClaimNeverReplacesAClaimOrAnOutcome_AndEachOutcomeResolvesOnlyItsOwnClaim()
+    {
+        // What one statement may now carry together (the PostgreSQL log's group commit): claims of free keys,
+        // second claims of keys just claimed, claims of keys with an outcome, and outcomes of claimed keys.
+        var claimed = Enumerable.Range(0, 12).Select(_ => Unique("key")).ToArray();
+        var decided = Enumerable.Range(0, 12).Select(_ => Unique("key")).ToArray();
+        foreach (var key in claimed.Concat(decided))
+        {
+            Assert.Null(await Log.ClaimAsync(Claim(T0, key)));
+        }
+        var free = Enumerable.Range(0, 12).Select(_ => Unique("key")).ToArray();
+
+        var claimsOfFree = free.Select(k => Task.Run(() => Log.ClaimAsync(Claim(T0.AddSeconds(1), k))));
+        var claimsOfClaimed = claimed.Select(k => Task.Run(() => Log.ClaimAsync(Claim(T0.AddSeconds(2), k))));
+        var outcomes = decided.Select(k => Task.Run(() => Log.AppendAsync([Sent(T0.AddSeconds(3)) with { Key = k }])));
+        var (freeTask, claimedTask, resolvedTask) = (Task.WhenAll(claimsOfFree), Task.WhenAll(claimsOfClaimed), Task.WhenAll(outcomes));
+        await Task.WhenAll(freeTask, claimedTask, resolvedTask);
+        var (ofFree, ofClaimed, resolved) = (await freeTask, await claimedTask, await resolvedTask);
+        var ofDecided = await Task.WhenAll(decided.Select(k => Task.Run(() => Log.ClaimAsync(Claim(T0.AddSeconds(4), k)))));
+
+        Assert.All(ofFree, Assert.Null);
+        Assert.All(ofClaimed, h => Assert.Equal((EventKind.Claimed, T0), (h!.Kind, h.At)));
+        Assert.All(resolved, r => Assert.Equal((EventKind.Sent, T0.AddSeconds(3)), (r[0].Kind, r[0].At)));
+        Assert.Equal(resolved.Select(r => r[0]), ofDecided);
+        Assert.Equal(claimed.Concat(free).Order(StringComparer.Ordinal),
+            (await Log.ReadClaimsAsync(_workspace, _account)).Select(c => c.Key!).Order(StringComparer.Ordinal));
+    }
+
     protected EventRecord Claim(DateTimeOffset at, string key) => Sent(at) with { Kind = EventKind.Claimed, Key = key };
 
     protected static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}";
