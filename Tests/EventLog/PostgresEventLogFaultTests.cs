@@ -74,18 +74,45 @@ public sealed class PostgresEventLogFaultTests(PostgresDatabaseFixture database)
         await AssertEveryAppendCompletedAsync(scene, [.. first, .. queued]);
     }
 
+    [Fact]
+    public async Task ClaimsInSharedStatements_WhenTheStatementsTimeOut_EveryClaimCompletes_AndOnlyClaimsReportedTakenAreStored()
+    {
+        // Claims go out in the same group commit as appends, so they meet the same faults in the same statements.
+        await using var scene = await Scene.StartAsync(database, b => b.CommandTimeout = 3);
+
+        var first = scene.Append(0, 8);
+        await scene.WaitForBlockedStatementsAsync();
+        var claims = scene.Claim(8, 40);
+        var queued = scene.Append(48, 20);
+        await WaitUntilAsync(() => claims.Any(c => c.IsFaulted));
+        await scene.ReleaseAsync();
+
+        await AssertSettledAsync([.. first, .. queued, .. claims]);
+        Assert.Contains(claims, c => c.IsFaulted);
+        // A fresh key is taken, never held: every claim that did not fail took its key, and only those are stored.
+        Assert.All(claims.Where(c => c.IsCompletedSuccessfully), c => Assert.Null(c.Result));
+        Assert.Equal(claims.Count(c => c.IsCompletedSuccessfully), await scene.CountStoredAsync(EventKind.Claimed));
+        Assert.Null(await scene.Log.ClaimAsync(scene.Event(1000) with { Kind = EventKind.Claimed, Key = "after" }));
+    }
+
     private async Task AssertEveryAppendCompletedAsync(Scene scene, List<Task<IReadOnlyList<EventRecord>>> appends)
     {
-        var settled = Task.WhenAll(appends.Select(a => a.ContinueWith(_ => { }, TaskScheduler.Default)));
-        var completed = await Task.WhenAny(settled, Task.Delay(Patience)) == settled;
-
-        Assert.True(completed, $"{appends.Count(a => !a.IsCompleted)} of {appends.Count} appends never completed; the others failed with: " +
-            string.Join(", ", appends.Where(a => a.IsFaulted).Select(a => a.Exception!.InnerException!.GetType().Name).Distinct()));
+        await AssertSettledAsync(appends);
         Assert.Contains(appends, a => a.IsFaulted);
         // What the log says it stored is stored, and nothing else.
         Assert.Equal(appends.Where(a => a.IsCompletedSuccessfully).Sum(a => a.Result.Count), await scene.CountStoredAsync());
         // And the log works again once the fault is gone.
         Assert.Single(await scene.Log.AppendAsync([scene.Event(1000)]));
+    }
+
+    /// <summary>Every call completes, stored or failed: one that never completes hangs its grain inside its turn.</summary>
+    private static async Task AssertSettledAsync(IReadOnlyList<Task> calls)
+    {
+        var settled = Task.WhenAll(calls.Select(a => a.ContinueWith(_ => { }, TaskScheduler.Default)));
+        var completed = await Task.WhenAny(settled, Task.Delay(Patience)) == settled;
+
+        Assert.True(completed, $"{calls.Count(a => !a.IsCompleted)} of {calls.Count} calls never completed; the others failed with: " +
+            string.Join(", ", calls.Where(a => a.IsFaulted).Select(a => a.Exception!.InnerException!.GetType().Name).Distinct()));
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)
@@ -130,6 +157,10 @@ public sealed class PostgresEventLogFaultTests(PostgresDatabaseFixture database)
         /// <summary>Starts <paramref name="count"/> appends of two events each, without waiting for them.</summary>
         public List<Task<IReadOnlyList<EventRecord>>> Append(int from, int count) =>
             [.. Enumerable.Range(from, count).Select(i => Log.AppendAsync([Event(i), Event(i)]))];
+
+        /// <summary>Starts <paramref name="count"/> claims of fresh keys, without waiting for them.</summary>
+        public List<Task<EventRecord?>> Claim(int from, int count) =>
+            [.. Enumerable.Range(from, count).Select(i => Log.ClaimAsync(Event(i) with { Kind = EventKind.Claimed, Key = $"k-{i}" }))];
 
         public EventRecord Event(int i) => new()
         {
@@ -179,10 +210,12 @@ public sealed class PostgresEventLogFaultTests(PostgresDatabaseFixture database)
             }
         }
 
-        public async Task<long> CountStoredAsync()
+        public async Task<long> CountStoredAsync(EventKind? kind = null)
         {
-            await using var command = new NpgsqlCommand("SELECT count(*) FROM breaker_events WHERE workspace_id = @ws", _watcher);
+            await using var command = new NpgsqlCommand(
+                "SELECT count(*) FROM breaker_events WHERE workspace_id = @ws AND (@kind::text IS NULL OR kind = @kind::text)", _watcher);
             command.Parameters.AddWithValue("ws", _workspace);
+            command.Parameters.AddWithValue("kind", (object?)kind?.ToString() ?? DBNull.Value);
             return (long)(await command.ExecuteScalarAsync())!;
         }
 
