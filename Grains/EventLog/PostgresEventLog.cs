@@ -231,6 +231,11 @@ public sealed partial class PostgresEventLog(NpgsqlDataSource dataSource) : IEve
     {
         var rows = batch.Count == 1 ? batch[0].Events : [.. batch.SelectMany(a => a.Events)];
         var written = await InsertAsync(rows);
+        if (batch.Count == 1)
+        {
+            batch[0].Done.TrySetResult(written);
+            return;
+        }
         var next = 0;
         foreach (var append in batch)
         {
