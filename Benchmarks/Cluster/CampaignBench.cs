@@ -37,6 +37,10 @@ internal sealed class CampaignBench(HarnessOptions o, Reporter reporter, Harness
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         using var world = new BenchWorld(clock, pg.ConnectionString);
         world.Settings["Dispatch:AutoDispatch"] = "true"; // campaigns drive themselves: their timers and reminders are what is measured
+        if (o.CampaignRuns is { } runs)
+        {
+            world.Settings["Dispatch:MaxConcurrentRuns"] = runs.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
         reporter.Line("campaigns: starting a 1-silo cluster on PostgreSQL, campaign timers on, pacing off");
         var cluster = await BenchCluster.StartAsync(world, 1);
         try

@@ -118,6 +118,9 @@ public sealed record HarnessOptions
     /// <summary>Diagnostic only: <c>Dispatch:BatchSize</c> on the pools section's clusters (null: the product's default).</summary>
     public int? PoolBatch { get; init; }
 
+    /// <summary>Diagnostic only: <c>Dispatch:MaxConcurrentRuns</c> on the campaigns section's cluster (null: the product's default).</summary>
+    public int? CampaignRuns { get; init; }
+
     /// <summary>
     /// Profiling only: the reset on the product's own simulation clock (<c>Clock:Start</c>, real speed)
     /// with the simulation profile's 20 s spread instead of a stepped fake clock; skips figures 4a and 4.
@@ -172,6 +175,7 @@ public sealed record HarnessOptions
           --pool-size N            figure 13: accounts per pool (default 10)
           --pool-dispatch-prospects N figure 13: prospects per account (default 100)
           --pool-batch N           diagnostic: Dispatch:BatchSize on the pools section's clusters (default the product's, 10)
+          --campaign-runs N        diagnostic: Dispatch:MaxConcurrentRuns on the campaigns section's cluster (default the product's, 48)
           --only a,b               sections: dispatch (1-3), memory (5), postgres (4, 7), safety (6), campaigns (8-10),
                                    pools (12, 13); scale (11) runs only when named
           --out PATH               Markdown summary file (default artifacts/benchmarks/cluster-summary.md)
@@ -235,6 +239,7 @@ public sealed record HarnessOptions
                 "--pool-size" => o with { PoolSize = Int() },
                 "--pool-dispatch-prospects" => o with { PoolDispatchProspects = Int() },
                 "--pool-batch" => o with { PoolBatch = Int() },
+                "--campaign-runs" => o with { CampaignRuns = Int() },
                 "--only" => o with { Sections = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
                 "--out" => o with { OutputPath = Next() },
                 _ => throw new ArgumentException($"Unknown option {args[i]}.\n{Usage}"),
@@ -253,7 +258,7 @@ public sealed record HarnessOptions
         }
         if (o.PoolAccounts is < 2 or > CampaignSettings.MaxPool || o.PoolTripping is < 0 or > 100 || o.PoolCredits < 0 || o.PoolProspects < 1
             || o.PoolWindow <= TimeSpan.Zero || o.PoolInterval < TimeSpan.Zero || o.PoolCap < 1
-            || o.PoolSize is < 2 or > CampaignSettings.MaxPool || o.PoolDispatchAccounts < o.PoolSize || o.PoolDispatchProspects < 1 || o.PoolBatch is < 1 or > 1000)
+            || o.PoolSize is < 2 or > CampaignSettings.MaxPool || o.PoolDispatchAccounts < o.PoolSize || o.PoolDispatchProspects < 1 || o.PoolBatch is < 1 or > 1000 || o.CampaignRuns is < 1 or > 100_000)
         {
             throw new ArgumentException($"Pool sizes: --pool-accounts and --pool-size 2 to {CampaignSettings.MaxPool}, --pool-tripping 0 to 100, " +
                 $"--pool-dispatch-accounts at least --pool-size, the others positive.\n{Usage}");
