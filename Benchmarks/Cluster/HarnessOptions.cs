@@ -55,7 +55,7 @@ public sealed record HarnessOptions
     public int? Campaigns { get; init; }
 
     /// <summary>Figure 8: prospects per campaign, enough that no campaign runs dry before the window ends.</summary>
-    public int CampaignProspects { get; init; } = 30;
+    public int CampaignProspects { get; init; } = 60;
 
     /// <summary>Figure 9: prospects of the large campaign (the small one has <see cref="SmallCampaign"/>).</summary>
     public int LargeCampaign { get; init; } = 100_000;
@@ -154,7 +154,7 @@ public sealed record HarnessOptions
                                    20 s spread instead of a stepped fake clock; skips figures 4a and 4
           --reminder-refresh S     profiling: Orleans' reminder list refresh period on the silos (default Orleans')
           --campaigns N            figures 8 and 10: campaigns, one per account (default: --accounts)
-          --campaign-prospects N   figure 8: prospects per campaign (default 30)
+          --campaign-prospects N   figure 8: prospects per campaign (default 60)
           --large-campaign N       figure 9: prospects of the large campaign (default 100000; the small one has 100)
           --wal-deliveries N       figure 9: deliveries counted per campaign (default 80)
           --idle S                 figure 10: seconds of idle CPU read, empty cluster and idle campaigns each (default 60)
@@ -163,7 +163,7 @@ public sealed record HarnessOptions
           --scale-prospects N      figure 11: prospects over all campaigns (default 1000000)
           --scale-duration S       figure 11: seconds of sustained dispatch measured (default 60)
           --scale-warmup S         figure 11: seconds of dispatch before the window (default 10)
-          --scale-run-limits L     figure 11: one window per campaign run limit, in order, 0 = none (default 0,12)
+          --scale-run-limits L     figure 11: one window per campaign run limit, in order, 0 = none (default 0 and the product's, 48)
           --pool-accounts N        figure 12: accounts of the pool (default 50, at most 50)
           --pool-tripping PCT      figure 12: percent of the seats whose InMail credits run out mid-run (default 40)
           --pool-credits N         figure 12: InMails a tripping seat delivers before "Not enough credits" (default 3)
