@@ -140,6 +140,7 @@ public sealed class PostgresSchemaTests
     [InlineData("005_pool_reason.sql", 4)]
     [InlineData("006_breaker_marks_index.sql", 5)]
     [InlineData("007_claims_index.sql", 6)]
+    [InlineData("008_drop_redundant_key_index.sql", 7)]
     public async Task AMigrationWithoutTableChanges_OnTheDatabaseBeforeIt_RaisesTheVersion_KeepsTheSiloRunning_AndAppliedAgainChangesNothing(string fileName, int before)
     {
         var (server, database, ds) = await DatabaseAtVersionAsync($"v{before}", before);
@@ -257,6 +258,23 @@ public sealed class PostgresSchemaTests
 
         Assert.Equal(once, await DescribeAsync(ds));
         Assert.Contains("CREATE UNIQUE INDEX ux_breaker_events_account_key ON public.breaker_events USING btree (workspace_id, account_id, key) WHERE (key IS NOT NULL)", once);
+    }
+
+    [Fact]
+    public async Task Migration008_DropsTheKeyIndexThatTheUniqueIndexMadeRedundant_And001AppliedAgainDoesNotBuildItAnew()
+    {
+        var (server, database, ds) = await DatabaseAtVersionAsync("again008", 7);
+        await using var _ = ds;
+        Assert.Contains("ix_breaker_events_account_key", await DescribeAsync(ds));
+
+        await server.ApplySchemaFileAsync(database, PostgresServer.SchemaFiles.Single(f => Path.GetFileName(f) == "008_drop_redundant_key_index.sql"));
+        var dropped = await DescribeAsync(ds);
+        await server.ApplySchemaFileAsync(database, PostgresServer.SchemaFiles.Single(f => Path.GetFileName(f) == "001_orleans_schema.sql"));
+
+        Assert.DoesNotContain("ix_breaker_events_account_key", dropped);
+        Assert.Contains("CREATE UNIQUE INDEX ux_breaker_events_account_key ON public.breaker_events USING btree (workspace_id, account_id, key) WHERE (key IS NOT NULL)", dropped);
+        Assert.Equal(dropped, await DescribeAsync(ds));
+        Assert.Equal(8, await ScalarAsync<int>(ds, "SELECT max(version) FROM breaker_schema_version"));
     }
 
     [Fact]

@@ -387,9 +387,17 @@ CREATE INDEX IF NOT EXISTS ix_breaker_events_account_delivered
     WHERE kind = 'Sent';
 
 -- (d) Intent recovery: the newest final outcome recorded for an idempotency key.
-CREATE INDEX IF NOT EXISTS ix_breaker_events_account_key
-    ON breaker_events (workspace_id, account_id, key, seq DESC)
-    WHERE key IS NOT NULL;
+--     Redundant since 002's unique index on the same key; 008 drops it. Created only on a database
+--     before version 8, so that applying this file again to a later one does not build it anew
+--     (a scan of the whole log) for 008 to drop. The only edit to this file since it shipped.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM breaker_schema_version WHERE version >= 8) THEN
+        CREATE INDEX IF NOT EXISTS ix_breaker_events_account_key
+            ON breaker_events (workspace_id, account_id, key, seq DESC)
+            WHERE key IS NOT NULL;
+    END IF;
+END $$;
 
 -- ---------------------------------------------------------------------------------------------
 -- The version goes last, so a failed apply leaves the old version in place. It never moves down:
