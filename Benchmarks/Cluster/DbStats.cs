@@ -50,6 +50,25 @@ internal sealed class DbStats(NpgsqlDataSource dataSource, TimeSpan settle)
             await reader.ReadAsync();
             snapshot = new Snapshot(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5), new Dictionary<string, Statement>());
         }
+        // The server's background work, which a window may or may not catch: a checkpoint (after it, the first
+        // change of each page logs the whole page) and autovacuum, whose CPU counts as PostgreSQL's.
+        await using (var bg = dataSource.CreateCommand($"""
+            {Marker} SELECT (SELECT wal_bytes::bigint FROM pg_stat_wal), (SELECT wal_fpi FROM pg_stat_wal),
+                   (SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter),
+                   (SELECT coalesce(sum(autovacuum_count + autoanalyze_count), 0)::bigint FROM pg_stat_user_tables)
+            """))
+        {
+            try
+            {
+                await using var reader = await bg.ExecuteReaderAsync();
+                await reader.ReadAsync();
+                snapshot = snapshot with { Background = new(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3)) };
+            }
+            catch (PostgresException)
+            {
+                // an existing server that does not show these to the harness's user: zeros
+            }
+        }
         if (!HasStatements)
         {
             return snapshot;
@@ -84,12 +103,23 @@ internal sealed class DbStats(NpgsqlDataSource dataSource, TimeSpan settle)
 
     public sealed record Statement(string Text, long Calls, long Rows, double Ms, double PlanMs);
 
+    /// <summary>Server-wide: WAL bytes and full-page images (<c>pg_stat_wal</c>), checkpoints, and autovacuum and autoanalyze runs of this database's tables.</summary>
+    public sealed record BackgroundWork(long WalBytes, long FullPageImages, long Checkpoints, long AutoVacuums)
+    {
+        public BackgroundWork Minus(BackgroundWork b) => new(WalBytes - b.WalBytes, FullPageImages - b.FullPageImages, Checkpoints - b.Checkpoints, AutoVacuums - b.AutoVacuums);
+    }
+
     public sealed record Snapshot(long Commits, long Rollbacks, long Inserted, long Updated, long Deleted, long Read, IReadOnlyDictionary<string, Statement> Statements)
     {
+        public BackgroundWork Background { get; init; } = new(0, 0, 0, 0);
+
         public Snapshot Minus(Snapshot before) => new(
             Commits - before.Commits, Rollbacks - before.Rollbacks, Inserted - before.Inserted, Updated - before.Updated, Deleted - before.Deleted, Read - before.Read,
             Statements.Select(s => before.Statements.TryGetValue(s.Key, out var b) ? s.Value with { Calls = s.Value.Calls - b.Calls, Rows = s.Value.Rows - b.Rows, Ms = s.Value.Ms - b.Ms, PlanMs = s.Value.PlanMs - b.PlanMs } : s.Value)
-                .Where(s => s.Calls > 0).ToDictionary(s => s.Text, StringComparer.Ordinal));
+                .Where(s => s.Calls > 0).ToDictionary(s => s.Text, StringComparer.Ordinal))
+        {
+            Background = Background.Minus(before.Background),
+        };
 
         public long StatementCalls => Statements.Values.Sum(s => s.Calls);
 
@@ -101,6 +131,10 @@ internal sealed class DbStats(NpgsqlDataSource dataSource, TimeSpan settle)
             md.AppendLine($"- Commits {Commits:#,0} ({Per(Commits):0.00} per {unit}), rollbacks {Rollbacks:#,0}; rows inserted {Inserted:#,0} ({Per(Inserted):0.00}), " +
                 $"updated {Updated:#,0} ({Per(Updated):0.00}), deleted {Deleted:#,0} ({Per(Deleted):0.00}), read {Read:#,0} ({Per(Read):0.0}) — " +
                 $"`pg_stat_database`, after closing idle pooled connections so every backend has reported (includes Orleans' own background statements).");
+            var bg = Background;
+            md.AppendLine($"- Server background: WAL {bg.WalBytes / 1024.0 / 1024.0:#,0.0} MB ({Per(bg.WalBytes):#,0} B per {unit}), " +
+                $"{bg.FullPageImages:#,0} full-page images ({Per(bg.FullPageImages):0.00} per {unit}), {bg.Checkpoints} checkpoints, {bg.AutoVacuums} autovacuum/autoanalyze runs " +
+                "(`pg_stat_wal`, `pg_stat_bgwriter`, `pg_stat_user_tables`: a window that catches a checkpoint or a vacuum of the log costs more per operation).");
             if (!statementsAvailable)
             {
                 md.AppendLine("- Statements by text: `pg_stat_statements` is not loaded on this server.");
