@@ -422,9 +422,13 @@ public sealed record PostgresServerOptions
     /// <summary>PostgreSQL's <c>shared_buffers</c>; null keeps its default.</summary>
     public string? SharedBuffers { get; init; }
 
+    /// <summary>PostgreSQL's <c>max_wal_size</c> (how much WAL starts a checkpoint); null keeps its default (1GB).</summary>
+    public string? MaxWalSize { get; init; }
+
     internal string ServerSettings =>
         $"-c max_connections={MaxConnections}" +
         (SharedBuffers is null ? "" : $" -c shared_buffers={SharedBuffers}") +
+        (MaxWalSize is null ? "" : $" -c max_wal_size={MaxWalSize}") +
         (TrackStatements ? " -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all -c pg_stat_statements.track_planning=on" : "") +
         (Durable ? "" : " -c fsync=off -c synchronous_commit=off -c full_page_writes=off");
 }

@@ -84,6 +84,9 @@ internal sealed class BenchPostgres : IAsyncDisposable
         var options = new PostgresServerOptions
         {
             Durable = !fast, TrackStatements = true, MaxConnections = 300, SharedBuffers = "256MB", IdleConnectionLifetime = null,
+            // With the default 1GB, a checkpoint came every ~500 MB of WAL, i.e. in one window of two, by chance; the
+            // windows that measure against each other start after a checkpoint of their own instead (DbStats.CheckpointAsync).
+            MaxWalSize = "8GB",
         };
         reporter.Line("postgres: starting a throwaway server (initdb in a temporary folder)");
         var server = await PostgresServer.StartNewAsync(options);
@@ -94,7 +97,7 @@ internal sealed class BenchPostgres : IAsyncDisposable
             var settings = fast ? "fsync=off, synchronous_commit=off, full_page_writes=off (the tests' settings)" : "durable defaults (fsync=on, synchronous_commit=on)";
             reporter.Line($"postgres: running on 127.0.0.1:{server.Port}, deploy/sql applied");
             return new BenchPostgres(connectionString, server,
-                $"PostgreSQL started by the harness on 127.0.0.1:{server.Port}, {settings}, max_connections {options.MaxConnections}, shared_buffers {options.SharedBuffers}");
+                $"PostgreSQL started by the harness on 127.0.0.1:{server.Port}, {settings}, max_connections {options.MaxConnections}, shared_buffers {options.SharedBuffers}, max_wal_size {options.MaxWalSize}");
         }
         catch
         {

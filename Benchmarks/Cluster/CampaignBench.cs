@@ -177,6 +177,7 @@ internal sealed class CampaignBench(HarnessOptions o, Reporter reporter, Harness
     {
         var grains = cluster.Client;
         var n = accounts.Length;
+        var checkpointed = await stats.CheckpointAsync();
         var accountPath = await Load.RunAsync("8a dispatch (account path)", o.Concurrency, o.Warmup, o.Duration, async i => BenchAccounts.Label(
             await grains.GetGrain<IAccountGrain>(accounts[i % n].Key).DispatchAsync(BenchAccounts.Command($"a{i}", ActionType.Message))), reporter, cpu);
         var allSent = accountPath.Outcomes.Keys.All(k => k == "Sent") && accountPath.Errors == 0;
@@ -190,6 +191,7 @@ internal sealed class CampaignBench(HarnessOptions o, Reporter reporter, Harness
         var (_, woken) = await BenchCampaigns.WaitForDeliveriesAsync(world.Upstream, deliveredAtStart, 1, TimeSpan.FromSeconds(60));
         reporter.Line($"8 campaigns dispatching {woken.TotalSeconds:0.0} s after their hour passed (the due index's poll woke them): " +
             $"{o.Warmup.TotalSeconds:0.#} s warm-up + {o.Duration.TotalSeconds:0.#} s measured at the upstream");
+        checkpointed &= await stats.CheckpointAsync();
         await Task.Delay(o.Warmup);
         var dbBefore = await stats.TakeAsync(flush);
         var cpuFrom = cpu.Take();
@@ -244,7 +246,7 @@ internal sealed class CampaignBench(HarnessOptions o, Reporter reporter, Harness
             {total:#,0} prospects of the {n:#,0} campaigns were due at once, woken by the due index's poll {woken.TotalSeconds:0.0} s later, the window's warm-up starting at their first delivery (no API call
             competes with the dispatch: activating campaigns one by one under load took minutes in an earlier version of this
             harness, and most prospects were sent before the window opened). After {o.Warmup.TotalSeconds:0.#} s, {delivered:#,0} deliveries in {window.TotalSeconds:0.0} s:
-            **{rate:#,0}/s**, CPU {usage.Text}; {left:#,0} of {total:#,0} prospects still unsent at the end. Database work in the window:
+            **{rate:#,0}/s**, CPU {usage.Text}; {left:#,0} of {total:#,0} prospects still unsent at the end. {(checkpointed ? "Each of 8a and 8 began with a `CHECKPOINT` (before 8a's warm-up, and at 8's first delivery, before its warm-up), so both windows stand at the same place in the checkpoint cycle" : "The server refused `CHECKPOINT`: either window may have caught a checkpoint (see the background line)")}. Database work in the window:
 
             {db.Describe(Math.Max(1, delivered), "delivery", stats.HasStatements)}
             - Silo warnings/errors over the section: {warnings}/{errors}.

@@ -33,6 +33,26 @@ internal sealed class DbStats(NpgsqlDataSource dataSource, TimeSpan settle)
     }
 
     /// <summary>
+    /// A checkpoint now, so that the window that follows starts where its baseline's did: the first change of
+    /// each page after a checkpoint logs the whole page, and a window that caught one by chance paid for it (figure 8
+    /// read 0.43 of 8a with one in its window, 0.33 full-page images per delivery). False when the server refuses
+    /// (a user without the right on an existing server).
+    /// </summary>
+    public async Task<bool> CheckpointAsync()
+    {
+        try
+        {
+            await using var checkpoint = dataSource.CreateCommand($"{Marker} CHECKPOINT");
+            await checkpoint.ExecuteNonQueryAsync();
+            return true;
+        }
+        catch (PostgresException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
     /// Reads the counters. <paramref name="flush"/> closes idle pooled connections first: a backend
     /// reports its counters to <c>pg_stat_database</c> at most once a second while it lives, and at exit.
     /// </summary>
