@@ -275,6 +275,23 @@ public sealed class PostgresSchemaTests
         Assert.Contains("CREATE UNIQUE INDEX ux_breaker_events_account_key ON public.breaker_events USING btree (workspace_id, account_id, key) WHERE (key IS NOT NULL)", dropped);
         Assert.Equal(dropped, await DescribeAsync(ds));
         Assert.Equal(8, await ScalarAsync<int>(ds, "SELECT max(version) FROM breaker_schema_version"));
+        // The lookup the dropped index served (PostgresEventLog.FindByKeyAsync) is one probe of the unique index.
+        await using var connection = await ds.OpenConnectionAsync();
+        await using (var off = new NpgsqlCommand("SET enable_seqscan = off", connection))
+        {
+            await off.ExecuteNonQueryAsync();
+        }
+        await using var explain = new NpgsqlCommand(
+            "EXPLAIN SELECT seq FROM breaker_events WHERE workspace_id = 'w' AND account_id = 'a' AND key = 'k' ORDER BY seq DESC LIMIT 1", connection);
+        var plan = new System.Text.StringBuilder();
+        await using (var reader = await explain.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                plan.AppendLine(reader.GetString(0));
+            }
+        }
+        Assert.Contains("ux_breaker_events_account_key", plan.ToString());
     }
 
     [Fact]
