@@ -183,7 +183,7 @@ internal sealed class CampaignBench(HarnessOptions o, Reporter reporter, Harness
         var allSent = accountPath.Outcomes.Keys.All(k => k == "Sent") && accountPath.Errors == 0;
         summary.Set(new Figure("8a", HarnessSummary.TitleOf("8a"), accountPath.Brief + (allSent ? "" : $" (not all Sent: {accountPath.OutcomeText})"), "", null, "", Verdict.Baseline));
 
-        // The idle campaigns' hour passes: every prospect of every campaign is due; their own timers find them.
+        // The idle campaigns' hour passes: every prospect of every campaign is due; the due index wakes them, then their own timers run them.
         var deliveredAtStart = world.Upstream.Delivered;
         clock.Advance(TimeSpan.FromMinutes(IdleDelayMinutes + 1));
         // Idle campaigns hold no timer: the due index wakes them at its next poll (Dispatch:WakePollInterval, 10 s),
