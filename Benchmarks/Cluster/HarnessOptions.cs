@@ -258,10 +258,15 @@ public sealed record HarnessOptions
         }
         if (o.PoolAccounts is < 2 or > CampaignSettings.MaxPool || o.PoolTripping is < 0 or > 100 || o.PoolCredits < 0 || o.PoolProspects < 1
             || o.PoolWindow <= TimeSpan.Zero || o.PoolInterval < TimeSpan.Zero || o.PoolCap < 1
-            || o.PoolSize is < 2 or > CampaignSettings.MaxPool || o.PoolDispatchAccounts < o.PoolSize || o.PoolDispatchProspects < 1 || o.PoolBatch is < 1 or > 1000 || o.CampaignRuns is < 1 or > 100_000)
+            || o.PoolSize is < 2 or > CampaignSettings.MaxPool || o.PoolDispatchAccounts < o.PoolSize || o.PoolDispatchProspects < 1 || o.PoolBatch is < 1 or > 1000)
         {
             throw new ArgumentException($"Pool sizes: --pool-accounts and --pool-size 2 to {CampaignSettings.MaxPool}, --pool-tripping 0 to 100, " +
                 $"--pool-dispatch-accounts at least --pool-size, the others positive.\n{Usage}");
+        }
+        if (o.CampaignRuns is < 1 or > 100_000)
+        {
+            // the range of Dispatch:MaxConcurrentRuns
+            throw new ArgumentException($"--campaign-runs: 1 to 100000 (Dispatch:MaxConcurrentRuns), not {o.CampaignRuns}.\n{Usage}");
         }
         var unknown = o.Sections.Except(AllSections, StringComparer.OrdinalIgnoreCase).ToList();
         if (unknown.Count > 0)
