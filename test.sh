@@ -29,4 +29,15 @@ if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then
     useradd --system --user-group --home-dir /var/lib/postgresql --shell /usr/sbin/nologin postgres
 fi
 
-dotnet test OrleansBreaker.sln -c Release --logger "console;verbosity=normal" "$@"
+# The whole run is kept in a log, and every failed test is printed again at the end with its message
+# and stack, so a CI system that shows only the tail of the output still says what failed.
+log="$(mktemp -t orleansbreaker-tests.XXXXXX.log)"
+rc=0
+dotnet test OrleansBreaker.sln -c Release --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" || rc=$?
+if [ "$rc" -ne 0 ]; then
+    echo
+    echo "test.sh: the tests failed (exit $rc); each failed test again, from $log:"
+    awk '/^  Failed /{keep=1; lines=0; print "----"} /^  (Passed|Skipped) |^\[xUnit/{keep=0}
+         keep && lines < 60 {print; lines++}' "$log"
+fi
+exit "$rc"
