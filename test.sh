@@ -37,7 +37,14 @@ dotnet test OrleansBreaker.sln -c Release --logger "console;verbosity=normal" "$
 if [ "$rc" -ne 0 ]; then
     echo
     echo "test.sh: the tests failed (exit $rc); each failed test again, from $log:"
-    awk '/^  Failed /{keep=1; lines=0; print "----"} /^  (Passed|Skipped) |^\[xUnit/{keep=0}
-         keep && lines < 60 {print; lines++}' "$log"
+    failed="$(awk '/^  Failed /{keep=1; lines=0; print "----"} /^  (Passed|Skipped) |^\[xUnit/{keep=0}
+                   keep && lines < 60 {print; lines++}' "$log")"
+    if [ -n "$failed" ]; then
+        printf '%s\n' "$failed"
+    else
+        # No test reported a failure: the build broke, or a test host crashed or was aborted.
+        echo "(no test reported a failure; the build's errors and the run's aborts follow)"
+        grep -E ' error |[Aa]borted|crashed' "$log" | tail -40
+    fi
 fi
 exit "$rc"
